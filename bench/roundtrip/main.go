@@ -1,0 +1,113 @@
+// Command roundtrip measures paragraph round trips over the websocket, as the browser does them:
+// from sending `run` to receiving the FINISHED status (with the outputs before it), for SQL
+// `select 1` and Go `1+1`, against a real lakebook server process.
+//
+//	LAKEBOOK_BIN=bin/lakebook go run ./bench/roundtrip [-n 500]
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+func main() {
+	n := flag.Int("n", 500, "round trips per language")
+	flag.Parse()
+	bin := os.Getenv("LAKEBOOK_BIN")
+	if bin == "" {
+		bin = "bin/lakebook"
+	}
+	dir, _ := os.MkdirTemp("", "lakebook-bench")
+	defer os.RemoveAll(dir)
+	const token = "bench-token"
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--dir", dir)
+	cmd.Env = append(os.Environ(), "LAKEBOOK_TOKEN="+token)
+	out, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		log.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	line, _ := bufio.NewReader(out).ReadString('\n')
+	m := regexp.MustCompile(`http://([^/\s]+)/`).FindStringSubmatch(line)
+	if m == nil {
+		log.Fatalf("no URL in %q", line)
+	}
+	host := m[1]
+
+	api := func(method, path string, body any, v any) {
+		data, _ := json.Marshal(body)
+		req, _ := http.NewRequest(method, "http://"+host+path, bytes.NewReader(data))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer resp.Body.Close()
+		json.NewDecoder(resp.Body).Decode(v)
+	}
+	var nb, sqlP, goP struct{ ID string }
+	api("POST", "/api/notebooks", map[string]string{"name": "bench"}, &nb)
+	api("POST", "/api/notebooks/"+nb.ID+"/paragraphs", map[string]string{"lang": "sql", "text": "select 1"}, &sqlP)
+	api("POST", "/api/notebooks/"+nb.ID+"/paragraphs", map[string]string{"lang": "go", "text": "1+1"}, &goP)
+
+	conn, _, err := websocket.DefaultDialer.Dial("ws://"+host+"/ws/notebooks/"+nb.ID, http.Header{"Authorization": {"Bearer " + token}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer conn.Close()
+	var snap map[string]any
+	conn.ReadJSON(&snap)
+
+	req := 0
+	runOnce := func(pid string) time.Duration {
+		req++
+		start := time.Now()
+		conn.WriteJSON(map[string]any{"op": "run", "id": pid, "req": req})
+		for {
+			var ev struct {
+				Type, Status string
+				ID           string
+				Error        any
+			}
+			if err := conn.ReadJSON(&ev); err != nil {
+				log.Fatal(err)
+			}
+			if ev.Type == "error" {
+				log.Fatalf("run error: %v", ev.Error)
+			}
+			if ev.Type == "status" && ev.ID == pid && (ev.Status == "FINISHED" || ev.Status == "ERROR") {
+				if ev.Status == "ERROR" {
+					log.Fatalf("paragraph failed: %v", ev.Error)
+				}
+				return time.Since(start)
+			}
+		}
+	}
+	for _, c := range []struct{ name, pid string }{{"sql select 1", sqlP.ID}, {"go 1+1", goP.ID}} {
+		first := runOnce(c.pid) // includes starting the kernel
+		for range 20 {
+			runOnce(c.pid)
+		}
+		d := make([]time.Duration, *n)
+		for i := range d {
+			d[i] = runOnce(c.pid)
+		}
+		slices.Sort(d)
+		fmt.Printf("%-14s first run (kernel start) %8v   p50 %8v   p99 %8v   max %8v   (n=%d)\n",
+			c.name, first.Round(time.Microsecond), d[len(d)/2].Round(time.Microsecond), d[len(d)*99/100].Round(time.Microsecond), d[len(d)-1].Round(time.Microsecond), *n)
+	}
+}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/lakebook/lakebook/engine"
+	"github.com/lakebook/lakebook/kernels/gokernel"
+	"github.com/lakebook/lakebook/kernels/mdkernel"
+	"github.com/lakebook/lakebook/kernels/sqlkernel"
+	"github.com/lakebook/lakebook/notebooks"
+	"github.com/lakebook/lakebook/notebooks/examples"
+	"github.com/lakebook/lakebook/server"
+	"github.com/lakebook/lakebook/store/local"
+)
+
+// Main is the `serve` command: it owns the engine, the store and the HTTP server, so tests can
+// run the real server on :0 and close it.
+type Main struct {
+	Addr           string
+	Dir            string
+	AllowedOrigins []string
+	Token          string
+	Stdout         io.Writer
+	Logger         *slog.Logger
+
+	// URL is the server's address with the token, set by Run.
+	URL string
+
+	engine   *engine.Engine
+	store    *local.Store
+	server   *server.Server
+	http     *http.Server
+	listener net.Listener
+}
+
+// NewMain returns a Main with the defaults.
+func NewMain() *Main {
+	return &Main{Addr: "127.0.0.1:8080", Dir: "workspace", Stdout: os.Stdout}
+}
+
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+// ParseFlags reads the serve flags and LAKEBOOK_TOKEN.
+func (m *Main) ParseFlags(args []string) error {
+	fs := flag.NewFlagSet("lakebook serve", flag.ContinueOnError)
+	fs.StringVar(&m.Addr, "addr", m.Addr, "address to listen on")
+	fs.StringVar(&m.Dir, "dir", m.Dir, "workspace folder: notebooks/, data/ and lakebook's state")
+	fs.Var((*listFlag)(&m.AllowedOrigins), "allowed-origin", "another origin (scheme://host:port) whose pages may use this server; repeatable")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	m.Token = os.Getenv("LAKEBOOK_TOKEN")
+	return nil
+}
+
+// Run opens everything and starts serving; it returns once the server listens.
+func (m *Main) Run(ctx context.Context) error {
+	if m.Logger == nil {
+		m.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	if m.Token == "" {
+		m.Token = server.NewToken()
+	}
+	dir, err := filepath.Abs(m.Dir)
+	if err != nil {
+		return err
+	}
+	m.Dir = dir
+	nbDir := filepath.Join(dir, "notebooks")
+	fresh := !exists(nbDir)
+	if m.store, err = local.Open(nbDir); err != nil {
+		return err
+	}
+	if fresh {
+		if err := seedExamples(nbDir); err != nil {
+			return fmt.Errorf("seed examples: %w", err)
+		}
+	}
+	// DuckDB checks relative paths against the process's working directory before its
+	// file_search_path, so SQL like 'data/x.parquet' is confined to the workspace only when the
+	// server runs inside it (as Jupyter runs kernels in the notebook's folder).
+	if err := os.Chdir(dir); err != nil {
+		return err
+	}
+	if m.engine, err = engine.Open(engine.Options{Dir: dir}); err != nil {
+		return err
+	}
+	md := mdkernel.New()
+	kernelsDir := filepath.Join(dir, ".lakebook", "kernels")
+	newKernel := func(ctx context.Context, lang notebooks.Lang, notebookID string) (server.Kernel, error) {
+		switch lang {
+		case notebooks.SQL:
+			return sqlkernel.New(ctx, m.engine)
+		case notebooks.Go:
+			return gokernel.Start(ctx, gokernel.Options{Dir: filepath.Join(kernelsDir, notebookID)})
+		case notebooks.Markdown:
+			return md, nil
+		}
+		return nil, notebooks.Errorf(notebooks.EInvalid, "no kernel for language %q", lang)
+	}
+	m.server = server.New(server.Options{
+		Token:          m.Token,
+		AllowedOrigins: m.AllowedOrigins,
+		Store:          m.store,
+		NewKernel:      newKernel,
+		Logger:         m.Logger,
+	})
+	if m.listener, err = net.Listen("tcp", m.Addr); err != nil {
+		return err
+	}
+	m.http = &http.Server{Handler: m.server, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := m.http.Serve(m.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Logger.Error("serve", slog.Any("err", err))
+		}
+	}()
+	m.URL = fmt.Sprintf("http://%s/?token=%s", m.listener.Addr(), m.Token)
+	fmt.Fprintf(m.Stdout, "lakebook is serving %s at %s\n", dir, m.URL)
+	return nil
+}
+
+// Close stops the HTTP server, the sessions and their kernels, and the engine.
+func (m *Main) Close() error {
+	var errs []error
+	if m.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		errs = append(errs, m.http.Shutdown(ctx))
+	}
+	if m.server != nil {
+		errs = append(errs, m.server.Close())
+	}
+	if m.engine != nil {
+		errs = append(errs, m.engine.Close())
+	}
+	if m.store != nil {
+		errs = append(errs, m.store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// seedExamples copies the tutorial notebooks into a new workspace.
+func seedExamples(dir string) error {
+	return fs.WalkDir(examples.FS, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, notebooks.FileExt) {
+			return err
+		}
+		data, err := fs.ReadFile(examples.FS, path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, filepath.Base(path)), data, 0o644)
+	})
+}

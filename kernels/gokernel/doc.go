@@ -1,0 +1,35 @@
+// Package gokernel runs Go paragraphs in a child process that interprets them with yaegi.
+//
+// The interpreter lives in its own process because yaegi is no sandbox and because a panic in a
+// goroutine started by interpreted code kills whatever process hosts it. The server side is
+// [Kernel] (one per notebook session); the child side is [RunChild], which the lakebook binary
+// calls for its `kernel` subcommand.
+//
+// Parent and child speak JSON lines over two dedicated pipes (fds 3 and 4 in the child), never
+// over the child's stdout: fd 1 and the os.Stderr of interpreted code are pipes that the child
+// reads and forwards as output messages, so output and the end of a run travel in one ordered
+// channel. The child's fd 2 goes to the parent, which keeps its tail to say why a child died
+// (the runtime writes "fatal error: stack overflow" there and nowhere else). See protocol.go.
+//
+// Semantics worth knowing:
+//   - One interpreter per process: variables, functions, types and imports persist across runs
+//     until the process dies or is restarted.
+//   - A paragraph is split into declarations (import, func, type, var, const), evaluated first,
+//     and statements, evaluated after; if the last item is an expression, its value is shown
+//     (not for the fmt.Print family).
+//   - Standard library packages are imported on first use (fmt.Println works without import
+//     "fmt"); importing a package again is fine.
+//   - Output printed by a goroutine after the run that started it has ended goes to the run in
+//     progress, if any, and is dropped otherwise.
+//   - Cancelling a run stops every goroutine of interpreted code, not only the run's own. If the
+//     run does not stop within the grace period (stuck in native code such as
+//     sync.WaitGroup.Wait), the process is killed and restarted, and the variables are lost.
+//     time.Sleep is replaced by a version that cancellation interrupts.
+//   - Only the standard library of stdlib.Symbols is available: no os/exec, unsafe or syscall
+//     (os.StartProcess works), and os.Exit and log.Fatal panic instead of exiting.
+//
+// yaegi limitations left as they are: min, max and clear are undefined and ranging over an
+// integer fails to compile (both reported as errors); a definition that fails to compile may
+// leave its name declared with the zero value; panics have no line (yaegi reports the first
+// statement of the frame, not the panicking one); redeclaring a type keeps the old one.
+package gokernel

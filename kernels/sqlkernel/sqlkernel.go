@@ -1,0 +1,96 @@
+// Package sqlkernel runs SQL paragraphs on the shared engine: one kernel per notebook, each
+// with its own engine session, so a notebook's temp tables and settings stay its own.
+package sqlkernel
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/lakebook/lakebook/engine"
+	"github.com/lakebook/lakebook/notebooks"
+)
+
+// MaxResults is how many pageable results a kernel keeps. The kernel does not know which
+// paragraph a run belongs to, so it cannot drop a paragraph's old result when the paragraph
+// runs again; instead the oldest results are dropped past this many (their first page stays
+// on screen; paging them reports not found). A server that knows a result was replaced can
+// free it sooner with Drop.
+const MaxResults = 128
+
+// Kernel runs SQL for one notebook session. It implements the server's Kernel and Pager.
+type Kernel struct {
+	s *engine.Session
+
+	mu  sync.Mutex
+	ids []string // pageable results, oldest first
+}
+
+// New opens a kernel with its own session on e.
+func New(ctx context.Context, e *engine.Engine) (*Kernel, error) {
+	s, err := e.Session(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sqlkernel: %w", err)
+	}
+	return &Kernel{s: s}, nil
+}
+
+// Run runs a paragraph and emits its result: a table for a statement that returns rows, text
+// for one that does not ("OK", "3 rows affected", an EXPLAIN plan), or both when a result was
+// cut short. Errors are *notebooks.Error with code ERun (line and column set when DuckDB gives
+// a position) or ECanceled.
+func (k *Kernel) Run(ctx context.Context, code string, emit func(notebooks.Output)) error {
+	res, err := k.s.Query(ctx, code)
+	if err != nil {
+		return err
+	}
+	if res.Columns != nil {
+		k.track(res.ID)
+		emit(notebooks.TableOutput(res.ID, res.Columns, res.Rows, res.RowCount))
+	}
+	if res.Message != "" {
+		emit(notebooks.TextOutput("", res.Message))
+	}
+	return nil
+}
+
+// Page returns rows [offset, offset+limit) of a result of this kernel.
+func (k *Kernel) Page(ctx context.Context, resultID string, offset, limit int64) ([][]any, error) {
+	return k.s.Page(ctx, resultID, offset, limit)
+}
+
+// Drop frees a result that will not be paged again (its paragraph ran again or was cleared).
+func (k *Kernel) Drop(resultID string) {
+	k.mu.Lock()
+	for i, id := range k.ids {
+		if id == resultID {
+			k.ids = append(k.ids[:i], k.ids[i+1:]...)
+			break
+		}
+	}
+	k.mu.Unlock()
+	k.s.Drop(resultID)
+}
+
+// Close cancels a running paragraph and closes the session, dropping its temp tables and
+// results.
+func (k *Kernel) Close() error {
+	return k.s.Close()
+}
+
+func (k *Kernel) track(id string) {
+	if id == "" {
+		return
+	}
+	k.mu.Lock()
+	k.ids = append(k.ids, id)
+	var old []string
+	if n := len(k.ids) - MaxResults; n > 0 {
+		old = append(old, k.ids[:n]...)
+		k.ids = append(k.ids[:0], k.ids[n:]...)
+	}
+	k.mu.Unlock()
+	for _, id := range old {
+		k.s.Drop(id)
+	}
+}

@@ -1,0 +1,47 @@
+package notebooks
+
+// Output types.
+const (
+	OutputText  = "text"
+	OutputTable = "table"
+	OutputHTML  = "html"
+)
+
+// Output is one piece of a paragraph's result. Which fields are set depends on Type:
+//   - "text": Text, and Stream ("stdout", "stderr" or empty for a value)
+//   - "table": Columns, Rows (the first page), RowCount (the true count) and ResultID, which
+//     names the materialized result the server pages from
+//   - "html": HTML, already sanitized
+type Output struct {
+	Type   string `json:"type"`
+	Text   string `json:"text,omitempty"`
+	Stream string `json:"stream,omitempty"`
+	HTML   string `json:"html,omitempty"`
+
+	Columns  []Column `json:"columns,omitempty"`
+	Rows     [][]any  `json:"rows,omitempty"`
+	RowCount *int64   `json:"rowCount,omitempty"`
+	ResultID string   `json:"resultId,omitempty"`
+}
+
+// Column describes one column of a table output.
+type Column struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+// TextOutput returns a text output for the given stream ("" for a value).
+func TextOutput(stream, text string) Output {
+	return Output{Type: OutputText, Stream: stream, Text: text}
+}
+
+// HTMLOutput returns an html output; html must already be sanitized.
+func HTMLOutput(html string) Output { return Output{Type: OutputHTML, HTML: html} }
+
+// TableOutput returns a table output holding the first page of rows and the true row count.
+func TableOutput(resultID string, cols []Column, rows [][]any, rowCount int64) Output {
+	if rows == nil {
+		rows = [][]any{}
+	}
+	return Output{Type: OutputTable, ResultID: resultID, Columns: cols, Rows: rows, RowCount: &rowCount}
+}

@@ -1,0 +1,31 @@
+package server
+
+import (
+	"context"
+
+	"github.com/lakebook/lakebook/notebooks"
+)
+
+// Kernel runs paragraphs of one language for one notebook session. Implementations live in
+// kernels/; cmd/lakebook wires them in through Options.
+type Kernel interface {
+	// Run executes code. Outputs are passed to emit as they are produced (stdout chunks, tables)
+	// and emit is never called after Run returns. A failure of the code itself is returned as a
+	// *notebooks.Error with code ERun (with Line/Column when known); a cancelled run returns an
+	// error with code ECanceled; a kernel that died returns EKernelDied and is usable again.
+	Run(ctx context.Context, code string, emit func(notebooks.Output)) error
+	// Close releases the kernel's resources (process, connection, materialized results).
+	Close() error
+}
+
+// Pager is implemented by kernels whose table outputs can be paged: it returns rows
+// [offset, offset+limit) of the result named by resultID.
+type Pager interface {
+	Page(ctx context.Context, resultID string, offset, limit int64) ([][]any, error)
+}
+
+// Dropper is implemented by kernels that hold materialized results: the session drops a
+// paragraph's old result when a new run replaces it or the paragraph is deleted.
+type Dropper interface {
+	Drop(resultID string)
+}

@@ -1,0 +1,139 @@
+// Package server is lakebook's HTTP and websocket front: the JSON API, the pages, the notebook
+// sessions that queue and run paragraphs, and authentication. It sees storage and kernels only
+// through the small interfaces it declares (NotebookStore, Kernel); cmd/lakebook wires in the
+// implementations.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/lakebook/lakebook/notebooks"
+)
+
+// NotebookStore keeps notebook documents. store/local implements it.
+type NotebookStore interface {
+	List(ctx context.Context) ([]notebooks.Summary, error)
+	Get(ctx context.Context, id string) (*notebooks.Notebook, error)
+	Create(ctx context.Context, name string) (*notebooks.Notebook, error)
+	Save(ctx context.Context, nb *notebooks.Notebook) error
+	Rename(ctx context.Context, id, name string) error
+	Delete(ctx context.Context, id string) error
+}
+
+// KernelFactory starts a kernel for one language of one notebook session.
+type KernelFactory func(ctx context.Context, lang notebooks.Lang, notebookID string) (Kernel, error)
+
+// Options configures a Server.
+type Options struct {
+	// Token authenticates every API call, page and websocket. Required.
+	Token string
+	// AllowedOrigins lists extra origins (scheme://host[:port]) whose pages may open the
+	// websocket and call the API with the session cookie; the server's own origin always may.
+	AllowedOrigins []string
+	Store          NotebookStore
+	NewKernel      KernelFactory
+	Logger         *slog.Logger
+	// MaxBodyBytes bounds JSON request bodies (default 8 MiB).
+	MaxBodyBytes int64
+}
+
+// Server serves lakebook over HTTP. Create it with New and release it with Close.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	mux     *http.ServeMux
+	cookie  string // the session cookie's value, derived from the token
+	origins map[string]bool
+
+	mu       sync.Mutex
+	sessions map[string]*session
+	closed   bool
+}
+
+// New returns a Server. It starts nothing; serve it with an http.Server.
+func New(opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.MaxBodyBytes == 0 {
+		opts.MaxBodyBytes = 8 << 20
+	}
+	s := &Server{
+		opts:     opts,
+		log:      opts.Logger,
+		mux:      http.NewServeMux(),
+		cookie:   sessionCookieValue(opts.Token),
+		origins:  map[string]bool{},
+		sessions: map[string]*session{},
+	}
+	for _, o := range opts.AllowedOrigins {
+		s.origins[normalizeOrigin(o)] = true
+	}
+	s.routes()
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Close stops every notebook session: runs are cancelled, kernels closed, websockets closed.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	sessions := s.sessions
+	s.sessions = map[string]*session{}
+	s.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, ss := range sessions {
+		wg.Add(1)
+		go func() { defer wg.Done(); ss.close("the server is shutting down") }()
+	}
+	wg.Wait()
+	return nil
+}
+
+// NewToken returns a random token of 128 bits, hex-encoded.
+func NewToken() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func (s *Server) routes() {
+	m := s.mux
+	m.HandleFunc("GET /api/health", s.handleHealth)
+
+	api := func(pattern string, h func(http.ResponseWriter, *http.Request) error) {
+		m.Handle(pattern, s.requireAuth(s.apiHandler(h)))
+	}
+	api("GET /api/notebooks", s.handleListNotebooks)
+	api("POST /api/notebooks", s.handleCreateNotebook)
+	api("GET /api/notebooks/{id}", s.handleGetNotebook)
+	api("PATCH /api/notebooks/{id}", s.handleRenameNotebook)
+	api("DELETE /api/notebooks/{id}", s.handleDeleteNotebook)
+	api("POST /api/notebooks/{id}/run", s.handleRunAll)
+	api("POST /api/notebooks/{id}/paragraphs", s.handleAddParagraph)
+	api("PATCH /api/notebooks/{id}/paragraphs/{pid}", s.handleEditParagraph)
+	api("DELETE /api/notebooks/{id}/paragraphs/{pid}", s.handleDeleteParagraph)
+	api("POST /api/notebooks/{id}/paragraphs/{pid}/move", s.handleMoveParagraph)
+	api("POST /api/notebooks/{id}/paragraphs/{pid}/run", s.handleRunParagraph)
+	api("POST /api/notebooks/{id}/paragraphs/{pid}/cancel", s.handleCancelParagraph)
+	api("GET /api/notebooks/{id}/paragraphs/{pid}/result", s.handleResultPage)
+	m.Handle("/api/", s.requireAuth(s.apiHandler(func(w http.ResponseWriter, r *http.Request) error {
+		return notebooks.Errorf(notebooks.ENotFound, "no API route %s %s", r.Method, r.URL.Path)
+	})))
+
+	m.Handle("GET /ws/notebooks/{id}", s.requireAuth(http.HandlerFunc(s.handleWebsocket)))
+
+	s.pageRoutes()
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "time": time.Now().UTC().Format(time.RFC3339)})
+}

@@ -1,0 +1,616 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/lakebook/lakebook/notebooks"
+)
+
+// Run statuses, as Zeppelin names them.
+const (
+	StatusPending  = "PENDING"
+	StatusRunning  = "RUNNING"
+	StatusFinished = "FINISHED"
+	StatusError    = "ERROR"
+	StatusAborted  = "ABORTED"
+)
+
+// maxTextOutput bounds one streamed text output; a paragraph printing forever must not grow the
+// server without limit.
+const maxTextOutput = 1 << 20
+
+// session is one open notebook: its document in memory (the file on disk always holds what was
+// acknowledged), its kernels, its run queue, and the websocket clients watching it. Every change
+// happens under mu and is broadcast under mu, so all clients see events in one order.
+type session struct {
+	srv *Server
+	id  string
+
+	ctx    context.Context // cancelled by close: stops the worker and every run
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	nb       *notebooks.Notebook
+	revs     map[string]int64
+	runs     map[string]*run // the latest run of each paragraph
+	queue    []*run
+	wake     chan struct{}
+	clients  map[*client]struct{}
+	kernels  map[notebooks.Lang]Kernel
+	nextRun  int64
+	closed   bool
+	finished chan struct{} // closed when the worker has stopped
+}
+
+// run is one execution of a paragraph.
+type run struct {
+	pid  string
+	lang notebooks.Lang
+	text string
+	view runView
+	// cancel interrupts the run when it is RUNNING.
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// runView is what clients see of a run.
+type runView struct {
+	RunID     int64              `json:"runId"`
+	Status    string             `json:"status"`
+	StartedAt *time.Time         `json:"startedAt,omitempty"`
+	ElapsedMs int64              `json:"elapsedMs"`
+	Outputs   []notebooks.Output `json:"outputs"`
+	Error     *notebooks.Error   `json:"error,omitempty"`
+}
+
+// paragraphView is a paragraph as clients see it: its content, its rev, and its latest run.
+type paragraphView struct {
+	*notebooks.Paragraph
+	Rev int64    `json:"rev"`
+	Run *runView `json:"run,omitempty"`
+}
+
+type notebookView struct {
+	ID         string          `json:"id"`
+	Name       string          `json:"name"`
+	Paragraphs []paragraphView `json:"paragraphs"`
+}
+
+// session returns the open session for a notebook, opening it from the store if needed.
+func (s *Server) session(ctx context.Context, id string) (*session, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, notebooks.Errorf(notebooks.EUnavailable, "the server is shutting down")
+	}
+	if ss := s.sessions[id]; ss != nil {
+		return ss, nil
+	}
+	nb, err := s.opts.Store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	ss := newSession(s, nb)
+	s.sessions[id] = ss
+	return ss, nil
+}
+
+func newSession(s *Server, nb *notebooks.Notebook) *session {
+	ctx, cancel := context.WithCancel(context.Background())
+	ss := &session{
+		srv: s, id: nb.ID, ctx: ctx, cancel: cancel, nb: nb,
+		revs:     map[string]int64{},
+		runs:     map[string]*run{},
+		wake:     make(chan struct{}, 1),
+		clients:  map[*client]struct{}{},
+		kernels:  map[notebooks.Lang]Kernel{},
+		finished: make(chan struct{}),
+	}
+	for _, p := range nb.Paragraphs {
+		ss.revs[p.ID] = 1
+	}
+	go ss.worker()
+	return ss
+}
+
+// close cancels every run, closes the kernels and disconnects the clients with reason.
+func (ss *session) close(reason string) {
+	ss.mu.Lock()
+	if ss.closed {
+		ss.mu.Unlock()
+		<-ss.finished
+		return
+	}
+	ss.closed = true
+	ss.cancel()
+	for _, r := range ss.queue {
+		ss.finishLocked(r, notebooks.Errorf(notebooks.ECanceled, "%s", reason))
+	}
+	ss.queue = nil
+	ss.broadcastLocked(event{Type: "closed", Reason: reason})
+	for c := range ss.clients {
+		c.close()
+	}
+	ss.clients = map[*client]struct{}{}
+	ss.mu.Unlock()
+	<-ss.finished
+	for lang, k := range ss.kernels {
+		if err := k.Close(); err != nil {
+			ss.srv.log.Warn("close kernel", slog.String("notebook", ss.id), slog.String("lang", string(lang)), slog.Any("err", err))
+		}
+	}
+}
+
+// forget removes the session from the server and closes it.
+func (s *Server) forget(id, reason string) {
+	s.mu.Lock()
+	ss := s.sessions[id]
+	delete(s.sessions, id)
+	s.mu.Unlock()
+	if ss != nil {
+		ss.close(reason)
+	}
+}
+
+func (ss *session) viewLocked() notebookView {
+	v := notebookView{ID: ss.nb.ID, Name: ss.nb.Name, Paragraphs: make([]paragraphView, len(ss.nb.Paragraphs))}
+	for i, p := range ss.nb.Paragraphs {
+		v.Paragraphs[i] = ss.paragraphViewLocked(p, true)
+	}
+	return v
+}
+
+func (ss *session) paragraphViewLocked(p *notebooks.Paragraph, withRun bool) paragraphView {
+	v := paragraphView{Paragraph: p.Clone(), Rev: ss.revs[p.ID]}
+	if r := ss.runs[p.ID]; r != nil && withRun {
+		rv := r.view
+		rv.Outputs = slices.Clone(rv.Outputs)
+		if rv.Status == StatusRunning && rv.StartedAt != nil {
+			rv.ElapsedMs = time.Since(*rv.StartedAt).Milliseconds()
+		}
+		v.Run = &rv
+	}
+	return v
+}
+
+func (ss *session) paragraphLocked(pid string) (*notebooks.Paragraph, int, error) {
+	p, i := ss.nb.Paragraph(pid)
+	if p == nil {
+		return nil, -1, notebooks.Errorf(notebooks.ENotFound, "no paragraph %q in notebook %q", pid, ss.nb.Name)
+	}
+	return p, i, nil
+}
+
+// commitLocked saves next as the notebook and makes it current. A save that fails leaves the
+// session as it was; a file changed on disk by hand is reloaded and pushed to every client.
+func (ss *session) commitLocked(ctx context.Context, next *notebooks.Notebook) error {
+	if ss.closed {
+		return notebooks.Errorf(notebooks.ENotFound, "notebook %q was closed", ss.nb.Name)
+	}
+	err := ss.srv.opts.Store.Save(ctx, next)
+	if notebooks.ErrorCode(err) == notebooks.EConflict {
+		if nb, gerr := ss.srv.opts.Store.Get(ctx, ss.id); gerr == nil {
+			ss.nb = nb
+			for _, p := range nb.Paragraphs {
+				ss.revs[p.ID]++
+			}
+			ss.broadcastLocked(event{Type: "notebook", Notebook: ptr(ss.viewLocked())})
+		}
+	}
+	if err != nil {
+		return err
+	}
+	ss.nb = next
+	return nil
+}
+
+// paragraphEdit is a change to a paragraph's content; nil fields stay as they are.
+type paragraphEdit struct {
+	Rev      *int64             `json:"rev"`
+	Text     *string            `json:"text"`
+	Lang     *notebooks.Lang    `json:"lang"`
+	Title    *string            `json:"title"`
+	Settings *map[string]string `json:"settings"`
+}
+
+// conflictError refuses an edit based on an old rev; it carries the paragraph as it is now.
+type conflictError struct {
+	err       *notebooks.Error
+	paragraph paragraphView
+}
+
+func (e *conflictError) Error() string { return e.err.Error() }
+func (e *conflictError) Unwrap() error { return e.err }
+
+// apply sets e's fields on p, handling a %sql/%go/%md first line.
+func (e paragraphEdit) apply(p *notebooks.Paragraph) error {
+	if e.Lang != nil {
+		if !e.Lang.Valid() {
+			return notebooks.Errorf(notebooks.EInvalid, "unknown language %q (want sql, go or md)", *e.Lang)
+		}
+		p.Lang = *e.Lang
+	}
+	if e.Text != nil {
+		p.Text = *e.Text
+		if lang, rest, ok := notebooks.SplitDirective(p.Text); ok {
+			p.Lang, p.Text = lang, rest
+		}
+	}
+	if e.Title != nil {
+		p.Title = *e.Title
+	}
+	if e.Settings != nil {
+		p.Settings = *e.Settings
+		if len(p.Settings) == 0 {
+			p.Settings = nil
+		}
+	}
+	if err := p.Validate(); err != nil {
+		return notebooks.Errorf(notebooks.EInvalid, "%v", err)
+	}
+	return nil
+}
+
+func (ss *session) edit(ctx context.Context, pid string, e paragraphEdit) (paragraphView, error) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	_, i, err := ss.paragraphLocked(pid)
+	if err != nil {
+		return paragraphView{}, err
+	}
+	if e.Rev != nil && *e.Rev != ss.revs[pid] {
+		return paragraphView{}, &conflictError{
+			err:       notebooks.Errorf(notebooks.EConflict, "paragraph %q was changed by someone else (rev %d, your edit was based on rev %d)", pid, ss.revs[pid], *e.Rev),
+			paragraph: ss.paragraphViewLocked(ss.nb.Paragraphs[i], false),
+		}
+	}
+	next := ss.nb.Clone()
+	if err := e.apply(next.Paragraphs[i]); err != nil {
+		return paragraphView{}, err
+	}
+	if err := ss.commitLocked(ctx, next); err != nil {
+		return paragraphView{}, err
+	}
+	ss.revs[pid]++
+	v := ss.paragraphViewLocked(ss.nb.Paragraphs[i], false)
+	ss.broadcastLocked(event{Type: "paragraph", Paragraph: &v})
+	return v, nil
+}
+
+func (ss *session) add(ctx context.Context, index int, e paragraphEdit) (paragraphView, error) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	p := &notebooks.Paragraph{ID: notebooks.NewID(), Lang: notebooks.SQL}
+	if err := e.apply(p); err != nil {
+		return paragraphView{}, err
+	}
+	next := ss.nb.Clone()
+	if index < 0 || index > len(next.Paragraphs) {
+		index = len(next.Paragraphs)
+	}
+	next.Paragraphs = slices.Insert(next.Paragraphs, index, p)
+	if err := ss.commitLocked(ctx, next); err != nil {
+		return paragraphView{}, err
+	}
+	ss.revs[p.ID] = 1
+	v := ss.paragraphViewLocked(p, false)
+	ss.broadcastLocked(event{Type: "added", Paragraph: &v, Index: ptr(index)})
+	return v, nil
+}
+
+func (ss *session) move(ctx context.Context, pid string, index int) error {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	_, i, err := ss.paragraphLocked(pid)
+	if err != nil {
+		return err
+	}
+	if index < 0 || index >= len(ss.nb.Paragraphs) {
+		return notebooks.Errorf(notebooks.EInvalid, "index %d is out of range: the notebook has %d paragraphs", index, len(ss.nb.Paragraphs))
+	}
+	next := ss.nb.Clone()
+	p := next.Paragraphs[i]
+	next.Paragraphs = slices.Insert(slices.Delete(next.Paragraphs, i, i+1), index, p)
+	if err := ss.commitLocked(ctx, next); err != nil {
+		return err
+	}
+	ss.broadcastLocked(event{Type: "moved", ID: pid, Index: ptr(index)})
+	return nil
+}
+
+func (ss *session) remove(ctx context.Context, pid string) error {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	_, i, err := ss.paragraphLocked(pid)
+	if err != nil {
+		return err
+	}
+	next := ss.nb.Clone()
+	next.Paragraphs = slices.Delete(next.Paragraphs, i, i+1)
+	if err := ss.commitLocked(ctx, next); err != nil {
+		return err
+	}
+	ss.cancelLocked(pid, "the paragraph was deleted")
+	ss.dropResultsLocked(ss.runs[pid])
+	delete(ss.revs, pid)
+	delete(ss.runs, pid)
+	ss.broadcastLocked(event{Type: "deleted", ID: pid})
+	return nil
+}
+
+func (ss *session) renamed(name string) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	ss.nb.Name = name
+	ss.broadcastLocked(event{Type: "renamed", Name: name})
+}
+
+// enqueue queues runs of the given paragraphs, in order, with the text they have now.
+func (ss *session) enqueue(pids ...string) ([]*run, error) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.closed {
+		return nil, notebooks.Errorf(notebooks.EUnavailable, "notebook %q was closed", ss.nb.Name)
+	}
+	for _, pid := range pids {
+		if _, _, err := ss.paragraphLocked(pid); err != nil {
+			return nil, err
+		}
+	}
+	runs := make([]*run, 0, len(pids))
+	for _, pid := range pids {
+		p, _, _ := ss.paragraphLocked(pid)
+		// A paragraph already waiting keeps its place and runs the newest text.
+		ss.cancelLocked(pid, "run again")
+		ss.dropResultsLocked(ss.runs[pid])
+		ss.nextRun++
+		r := &run{pid: pid, lang: p.Lang, text: p.Text, done: make(chan struct{}),
+			view: runView{RunID: ss.nextRun, Status: StatusPending, Outputs: []notebooks.Output{}}}
+		ss.runs[pid] = r
+		ss.queue = append(ss.queue, r)
+		ss.broadcastStatusLocked(r)
+		runs = append(runs, r)
+	}
+	select {
+	case ss.wake <- struct{}{}:
+	default:
+	}
+	return runs, nil
+}
+
+// cancelLocked aborts the paragraph's pending run or interrupts its running one.
+func (ss *session) cancelLocked(pid, why string) {
+	r := ss.runs[pid]
+	if r == nil {
+		return
+	}
+	switch r.view.Status {
+	case StatusPending:
+		ss.queue = slices.DeleteFunc(ss.queue, func(q *run) bool { return q == r })
+		ss.finishLocked(r, notebooks.Errorf(notebooks.ECanceled, "cancelled before it started: %s", why))
+	case StatusRunning:
+		r.cancel()
+	}
+}
+
+// dropResultsLocked frees the materialized results of a run being replaced.
+func (ss *session) dropResultsLocked(r *run) {
+	if r == nil {
+		return
+	}
+	d, ok := ss.kernels[r.lang].(Dropper)
+	if !ok {
+		return
+	}
+	for _, o := range r.view.Outputs {
+		if o.ResultID != "" {
+			d.Drop(o.ResultID)
+		}
+	}
+}
+
+func (ss *session) cancelRun(pid string) error {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if _, _, err := ss.paragraphLocked(pid); err != nil {
+		return err
+	}
+	ss.cancelLocked(pid, "cancelled by the user")
+	return nil
+}
+
+func (ss *session) worker() {
+	defer close(ss.finished)
+	for {
+		ss.mu.Lock()
+		var r *run
+		if len(ss.queue) > 0 {
+			r, ss.queue = ss.queue[0], ss.queue[1:]
+		}
+		ss.mu.Unlock()
+		if r == nil {
+			select {
+			case <-ss.wake:
+				continue
+			case <-ss.ctx.Done():
+				return
+			}
+		}
+		ss.execute(r)
+	}
+}
+
+func (ss *session) execute(r *run) {
+	ctx, cancel := context.WithCancel(ss.ctx)
+	defer cancel()
+	ss.mu.Lock()
+	if r.view.Status != StatusPending {
+		ss.mu.Unlock()
+		return
+	}
+	now := time.Now().UTC()
+	r.view.Status, r.view.StartedAt, r.cancel = StatusRunning, &now, cancel
+	ss.broadcastStatusLocked(r)
+	ss.mu.Unlock()
+
+	k, err := ss.kernel(ctx, r.lang)
+	if err == nil {
+		err = k.Run(ctx, r.text, func(o notebooks.Output) {
+			ss.mu.Lock()
+			defer ss.mu.Unlock()
+			ss.appendOutputLocked(r, o)
+		})
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	ss.finishLocked(r, err)
+}
+
+// kernel returns the session's kernel for lang, starting it on first use. Only the worker calls
+// it, so kernels start one at a time.
+func (ss *session) kernel(ctx context.Context, lang notebooks.Lang) (Kernel, error) {
+	ss.mu.Lock()
+	k := ss.kernels[lang]
+	ss.mu.Unlock()
+	if k != nil {
+		return k, nil
+	}
+	k, err := ss.srv.opts.NewKernel(ctx, lang, ss.id)
+	if err != nil {
+		ss.srv.log.Error("start kernel", slog.String("notebook", ss.id), slog.String("lang", string(lang)), slog.Any("err", err))
+		if notebooks.ErrorCode(err) == notebooks.EInternal {
+			return nil, notebooks.Errorf(notebooks.EUnavailable, "the %s kernel could not start", lang)
+		}
+		return nil, err
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.closed {
+		k.Close()
+		return nil, notebooks.Errorf(notebooks.ECanceled, "the notebook was closed")
+	}
+	ss.kernels[lang] = k
+	return k, nil
+}
+
+func (ss *session) appendOutputLocked(r *run, o notebooks.Output) {
+	outs := r.view.Outputs
+	idx := len(outs)
+	if o.Type == notebooks.OutputText && idx > 0 && outs[idx-1].Type == notebooks.OutputText && outs[idx-1].Stream == o.Stream && o.Stream != "" {
+		// Streamed text grows in place, so a loop printing a line per second stays one output.
+		idx--
+		prev := outs[idx]
+		if len(prev.Text) >= maxTextOutput {
+			return
+		}
+		prev.Text += o.Text
+		if len(prev.Text) >= maxTextOutput {
+			prev.Text = prev.Text[:maxTextOutput] + "\n… output truncated at 1 MiB"
+		}
+		outs[idx] = prev
+	} else {
+		r.view.Outputs = append(outs, o)
+	}
+	out := r.view.Outputs[idx]
+	ss.broadcastLocked(event{Type: "output", ID: r.pid, RunID: r.view.RunID, Index: ptr(idx), Output: &out})
+}
+
+func (ss *session) finishLocked(r *run, err error) {
+	switch {
+	case err == nil:
+		r.view.Status = StatusFinished
+	case notebooks.ErrorCode(err) == notebooks.ECanceled:
+		r.view.Status = StatusAborted
+		r.view.Error = notebooks.AsError(err)
+	default:
+		r.view.Status = StatusError
+		if notebooks.ErrorCode(err) == notebooks.EInternal {
+			ss.srv.log.Error("run", slog.String("notebook", ss.id), slog.String("paragraph", r.pid), slog.Any("err", err))
+		}
+		r.view.Error = notebooks.AsError(err)
+	}
+	if r.view.StartedAt != nil {
+		r.view.ElapsedMs = time.Since(*r.view.StartedAt).Milliseconds()
+	}
+	ss.broadcastStatusLocked(r)
+	close(r.done)
+}
+
+func (ss *session) broadcastStatusLocked(r *run) {
+	ss.broadcastLocked(event{Type: "status", ID: r.pid, RunID: r.view.RunID, Status: r.view.Status,
+		StartedAt: r.view.StartedAt, ElapsedMs: &r.view.ElapsedMs, Error: r.view.Error})
+}
+
+// result returns a copy of a run's view once it is done.
+func (ss *session) result(r *run) runView {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	v := r.view
+	v.Outputs = slices.Clone(v.Outputs)
+	return v
+}
+
+// page returns rows of a table output of one of this notebook's latest runs.
+func (ss *session) page(ctx context.Context, resultID string, offset, limit int64) ([][]any, error) {
+	ss.mu.Lock()
+	var lang notebooks.Lang
+	for _, r := range ss.runs {
+		for _, o := range r.view.Outputs {
+			if o.ResultID != "" && o.ResultID == resultID {
+				lang = r.lang
+			}
+		}
+	}
+	k := ss.kernels[lang]
+	ss.mu.Unlock()
+	pg, ok := k.(Pager)
+	if lang == "" || !ok {
+		return nil, notebooks.Errorf(notebooks.ENotFound, "no result %q in this notebook (it may have been replaced by a newer run)", resultID)
+	}
+	if offset < 0 || limit <= 0 || limit > 10000 {
+		return nil, notebooks.Errorf(notebooks.EInvalid, "offset must be ≥ 0 and limit between 1 and 10000")
+	}
+	return pg.Page(ctx, resultID, offset, limit)
+}
+
+// event is a message pushed to clients; see docs/protocol.md.
+type event struct {
+	Type      string            `json:"type"`
+	Notebook  *notebookView     `json:"notebook,omitempty"`
+	Paragraph *paragraphView    `json:"paragraph,omitempty"`
+	ID        string            `json:"id,omitempty"`
+	Index     *int              `json:"index,omitempty"`
+	Name      string            `json:"name,omitempty"`
+	RunID     int64             `json:"runId,omitempty"`
+	Status    string            `json:"status,omitempty"`
+	StartedAt *time.Time        `json:"startedAt,omitempty"`
+	ElapsedMs *int64            `json:"elapsedMs,omitempty"`
+	Error     *notebooks.Error  `json:"error,omitempty"`
+	Output    *notebooks.Output `json:"output,omitempty"`
+	Reason    string            `json:"reason,omitempty"`
+}
+
+func (ss *session) broadcastLocked(e event) {
+	if len(ss.clients) == 0 {
+		return
+	}
+	data, err := json.Marshal(e)
+	if err != nil {
+		ss.srv.log.Error("marshal event", slog.Any("err", err))
+		return
+	}
+	for c := range ss.clients {
+		if !c.send(data) {
+			// A client that cannot keep up is dropped; it reconnects and gets a snapshot.
+			delete(ss.clients, c)
+			c.close()
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,261 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/lakebook/lakebook/notebooks"
+)
+
+const (
+	wsSendBuffer   = 1024
+	wsWriteTimeout = 10 * time.Second
+	wsPingEvery    = 30 * time.Second
+	wsMaxMessage   = 8 << 20
+)
+
+// client is one websocket connection to a notebook session.
+type client struct {
+	conn *websocket.Conn
+	out  chan []byte
+	once sync.Once
+	done chan struct{}
+}
+
+// send queues a message; it reports false when the client's buffer is full.
+func (c *client) send(data []byte) bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+	}
+	select {
+	case c.out <- data:
+		return true
+	default:
+		return false
+	}
+}
+
+func (c *client) close() { c.once.Do(func() { close(c.done) }) }
+
+func (c *client) writer(log *slog.Logger) {
+	ping := time.NewTicker(wsPingEvery)
+	defer ping.Stop()
+	defer c.conn.Close()
+	for {
+		select {
+		case data := <-c.out:
+			c.conn.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
+			if err := c.conn.WriteMessage(websocket.TextMessage, data); err != nil {
+				c.close()
+				return
+			}
+		case <-ping.C:
+			c.conn.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
+			if err := c.conn.WriteMessage(websocket.PingMessage, nil); err != nil {
+				c.close()
+				return
+			}
+		case <-c.done:
+			// Flush what is queued (a final "closed" event), then say goodbye.
+			for {
+				select {
+				case data := <-c.out:
+					c.conn.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
+					if c.conn.WriteMessage(websocket.TextMessage, data) != nil {
+						return
+					}
+				default:
+					c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+					return
+				}
+			}
+		}
+	}
+}
+
+// request is a message from a client; see docs/protocol.md.
+type request struct {
+	Req int64  `json:"req"`
+	Op  string `json:"op"`
+	ID  string `json:"id"`
+	paragraphEdit
+	Index    *int   `json:"index"`
+	Name     string `json:"name"`
+	ResultID string `json:"resultId"`
+	Offset   int64  `json:"offset"`
+	Limit    int64  `json:"limit"`
+}
+
+type ack struct {
+	Type   string  `json:"type"`
+	Req    int64   `json:"req"`
+	Rev    int64   `json:"rev,omitempty"`
+	ID     string  `json:"id,omitempty"`
+	RunID  int64   `json:"runId,omitempty"`
+	RunIDs []int64 `json:"runIds,omitempty"`
+	Rows   [][]any `json:"rows,omitempty"`
+}
+
+type wsError struct {
+	Type  string      `json:"type"`
+	Req   int64       `json:"req"`
+	Error wsErrorBody `json:"error"`
+}
+
+type wsErrorBody struct {
+	*notebooks.Error
+	Paragraph *paragraphView `json:"paragraph,omitempty"`
+}
+
+func (s *Server) upgrader() *websocket.Upgrader {
+	return &websocket.Upgrader{
+		ReadBufferSize:  4096,
+		WriteBufferSize: 16384,
+		CheckOrigin:     s.originAllowed,
+	}
+}
+
+func (s *Server) handleWebsocket(w http.ResponseWriter, r *http.Request) {
+	ss, err := s.session(r.Context(), r.PathValue("id"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	conn, err := s.upgrader().Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered
+	}
+	conn.SetReadLimit(wsMaxMessage)
+	c := &client{conn: conn, out: make(chan []byte, wsSendBuffer), done: make(chan struct{})}
+
+	ss.mu.Lock()
+	if ss.closed {
+		ss.mu.Unlock()
+		conn.Close()
+		return
+	}
+	snap, _ := json.Marshal(event{Type: "notebook", Notebook: ptr(ss.viewLocked())})
+	c.out <- snap
+	ss.clients[c] = struct{}{}
+	ss.mu.Unlock()
+
+	go c.writer(s.log)
+	defer func() {
+		ss.mu.Lock()
+		delete(ss.clients, c)
+		ss.mu.Unlock()
+		c.close()
+	}()
+	conn.SetReadDeadline(time.Now().Add(2 * wsPingEvery))
+	conn.SetPongHandler(func(string) error { conn.SetReadDeadline(time.Now().Add(2 * wsPingEvery)); return nil })
+	for {
+		_, data, err := conn.ReadMessage()
+		if err != nil {
+			return
+		}
+		conn.SetReadDeadline(time.Now().Add(2 * wsPingEvery))
+		var req request
+		if err := json.Unmarshal(data, &req); err != nil {
+			c.reply(wsError{Type: "error", Error: wsErrorBody{Error: notebooks.AsError(jsonError(err))}})
+			continue
+		}
+		// Requests run one after another per connection, in the order sent, so a client's edit
+		// is applied before the run that follows it. Runs themselves are queued, not awaited.
+		c.reply(s.handleRequest(r.Context(), ss, c, &req))
+	}
+}
+
+func (c *client) reply(v any) {
+	data, _ := json.Marshal(v)
+	if !c.send(data) {
+		c.close()
+	}
+}
+
+func (s *Server) handleRequest(ctx context.Context, ss *session, c *client, req *request) any {
+	a := ack{Type: "ack", Req: req.Req}
+	var err error
+	switch req.Op {
+	case "edit":
+		var v paragraphView
+		if v, err = ss.edit(ctx, req.ID, req.paragraphEdit); err == nil {
+			a.Rev = v.Rev
+		}
+	case "add":
+		idx := -1
+		if req.Index != nil {
+			idx = *req.Index
+		}
+		var v paragraphView
+		if v, err = ss.add(ctx, idx, req.paragraphEdit); err == nil {
+			a.ID = v.ID
+		}
+	case "move":
+		if req.Index == nil {
+			err = notebooks.Errorf(notebooks.EInvalid, "move needs an index")
+		} else {
+			err = ss.move(ctx, req.ID, *req.Index)
+		}
+	case "delete":
+		err = ss.remove(ctx, req.ID)
+	case "run":
+		var runs []*run
+		if runs, err = ss.enqueue(req.ID); err == nil {
+			a.RunID = runs[0].view.RunID
+		}
+	case "runAll":
+		var runs []*run
+		if runs, err = ss.enqueue(ss.paragraphIDs()...); err == nil {
+			for _, r := range runs {
+				a.RunIDs = append(a.RunIDs, r.view.RunID)
+			}
+		}
+	case "cancel":
+		err = ss.cancelRun(req.ID)
+	case "rename":
+		err = s.rename(ctx, ss.id, req.Name)
+	case "page":
+		a.Rows, err = ss.page(ctx, req.ResultID, req.Offset, req.Limit)
+		if err == nil && a.Rows == nil {
+			a.Rows = [][]any{}
+		}
+	case "sync":
+		ss.mu.Lock()
+		snap, _ := json.Marshal(event{Type: "notebook", Notebook: ptr(ss.viewLocked())})
+		ss.mu.Unlock()
+		c.send(snap)
+	default:
+		err = notebooks.Errorf(notebooks.EInvalid, "unknown op %q", req.Op)
+	}
+	if err != nil {
+		if notebooks.ErrorCode(err) == notebooks.EInternal {
+			s.log.Error("websocket request", slog.String("op", req.Op), slog.Any("err", err))
+		}
+		body := wsErrorBody{Error: notebooks.AsError(err)}
+		var ce *conflictError
+		if errors.As(err, &ce) {
+			body.Paragraph = &ce.paragraph
+		}
+		return wsError{Type: "error", Req: req.Req, Error: body}
+	}
+	return a
+}
+
+func (ss *session) paragraphIDs() []string {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	ids := make([]string, len(ss.nb.Paragraphs))
+	for i, p := range ss.nb.Paragraphs {
+		ids[i] = p.ID
+	}
+	return ids
+}

@@ -1,0 +1,367 @@
+// Package local stores notebooks as NAME.nb.md files in a workspace folder on the local disk.
+//
+// Saves are atomic (temp file, fsync, rename, fsync of the folder), so a crash at any moment
+// leaves either the old or the new file. A file that does not parse (a person edited it by hand
+// and broke it) is listed with its error and never overwritten; neither is a file that changed on
+// disk since lakebook last read or wrote it.
+package local
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/lakebook/lakebook/notebooks"
+)
+
+// MaxFileSize bounds a notebook file lakebook will read.
+const MaxFileSize = 64 << 20
+
+// Store is a folder of notebook files. It is safe for concurrent use.
+type Store struct {
+	dir string
+
+	mu    sync.Mutex
+	files map[string]*file // by notebook id
+}
+
+type file struct {
+	id, name string
+	// content is what lakebook last read or wrote; a save refuses to overwrite anything else.
+	content []byte
+	nb      *notebooks.Notebook // parsed content; nil when broken
+	broken  error
+}
+
+// Open opens (creating it if needed) the notebook folder dir and removes temp files a crash
+// left behind.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("local: %w", err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("local: %w", err)
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") && strings.Contains(e.Name(), ".tmp-") {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+	s := &Store{dir: dir, files: map[string]*file{}}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.scanLocked(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close releases nothing today; it exists so callers treat the store as a resource.
+func (s *Store) Close() error { return nil }
+
+// Dir returns the folder the store keeps its files in.
+func (s *Store) Dir() string { return s.dir }
+
+// scanLocked rereads the folder, so files people add, edit or remove by hand are seen.
+func (s *Store) scanLocked() error {
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return fmt.Errorf("local: list: %w", err)
+	}
+	byName := make(map[string]*file, len(s.files))
+	for _, f := range s.files {
+		byName[f.name] = f
+	}
+	files := make(map[string]*file, len(entries))
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), notebooks.FileExt)
+		// Only regular files: a symlink could point anywhere on the machine.
+		if !ok || !e.Type().IsRegular() || notebooks.ValidateName(name) != nil {
+			continue
+		}
+		data, err := readFile(filepath.Join(s.dir, e.Name()))
+		if err != nil {
+			return err
+		}
+		f := byName[name]
+		if f == nil || !bytes.Equal(f.content, data) {
+			f = parseFile(name, data)
+		}
+		if _, dup := files[f.id]; dup || f.id == "" {
+			// A copied file repeats its original's id; a hand-written one may have none.
+			f.id = derivedID(name)
+			if f.nb != nil {
+				f.nb.ID = f.id
+			}
+		}
+		files[f.id] = f
+	}
+	s.files = files
+	return nil
+}
+
+func readFile(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("local: %w", err)
+	}
+	if fi.Size() > MaxFileSize {
+		return nil, notebooks.Errorf(notebooks.ETooLarge, "%s is %d bytes; notebooks are limited to %d", filepath.Base(path), fi.Size(), MaxFileSize)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("local: %w", err)
+	}
+	return data, nil
+}
+
+func parseFile(name string, data []byte) *file {
+	f := &file{name: name, content: data}
+	nb, err := notebooks.Parse(name, data)
+	if err == nil {
+		err = nb.Validate()
+	}
+	if err != nil {
+		f.broken = err
+		f.id = derivedID(name)
+		return f
+	}
+	f.nb, f.id = nb, nb.ID
+	return f
+}
+
+// derivedID gives files without a usable id one that stays the same across restarts.
+func derivedID(name string) string {
+	sum := sha256.Sum256([]byte(name))
+	return "f" + strings.ToLower(base32.StdEncoding.EncodeToString(sum[:])[:11])
+}
+
+func (s *Store) path(name string) string { return filepath.Join(s.dir, name+notebooks.FileExt) }
+
+// List returns every notebook in the folder, sorted by name.
+func (s *Store) List(ctx context.Context) ([]notebooks.Summary, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.scanLocked(); err != nil {
+		return nil, err
+	}
+	out := make([]notebooks.Summary, 0, len(s.files))
+	for _, f := range s.files {
+		sum := notebooks.Summary{ID: f.id, Name: f.name}
+		if f.broken != nil {
+			sum.Error = f.broken.Error()
+		}
+		out = append(out, sum)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Get returns a copy of the notebook with the given id.
+func (s *Store) Get(ctx context.Context, id string) (*notebooks.Notebook, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, err := s.lookupLocked(id)
+	if err != nil {
+		return nil, err
+	}
+	if f.broken != nil {
+		return nil, brokenError(f)
+	}
+	return f.nb.Clone(), nil
+}
+
+func brokenError(f *file) error {
+	return notebooks.Errorf(notebooks.EBrokenFile, "%s%s does not parse: %v; fix the file by hand (lakebook will not overwrite it)", f.name, notebooks.FileExt, f.broken)
+}
+
+// lookupLocked finds id, rescanning once so a file added by hand is found.
+func (s *Store) lookupLocked(id string) (*file, error) {
+	if f := s.files[id]; f != nil {
+		return f, nil
+	}
+	if err := s.scanLocked(); err != nil {
+		return nil, err
+	}
+	if f := s.files[id]; f != nil {
+		return f, nil
+	}
+	return nil, notebooks.Errorf(notebooks.ENotFound, "no notebook with id %q", id)
+}
+
+// Create makes a new, empty notebook file. It fails with EConflict if the name is taken.
+func (s *Store) Create(ctx context.Context, name string) (*notebooks.Notebook, error) {
+	nb := &notebooks.Notebook{ID: notebooks.NewID(), Name: name, Paragraphs: []*notebooks.Paragraph{}}
+	return nb, s.Import(ctx, nb)
+}
+
+// Import saves nb as a new file under nb.Name, giving it a new id if it has none or one in use.
+func (s *Store) Import(ctx context.Context, nb *notebooks.Notebook) error {
+	if err := notebooks.ValidateName(nb.Name); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.scanLocked(); err != nil {
+		return err
+	}
+	if _, err := os.Lstat(s.path(nb.Name)); !errors.Is(err, fs.ErrNotExist) {
+		return notebooks.Errorf(notebooks.EConflict, "a notebook named %q already exists", nb.Name)
+	}
+	if _, used := s.files[nb.ID]; used || nb.ID == "" {
+		nb.ID = notebooks.NewID()
+	}
+	return s.writeLocked(&file{id: nb.ID, name: nb.Name}, nb)
+}
+
+// Save writes nb over its file. It refuses (EBrokenFile, EConflict) to overwrite a file that
+// does not parse or that changed on disk since it was last read or written by the store.
+func (s *Store) Save(ctx context.Context, nb *notebooks.Notebook) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, err := s.lookupLocked(nb.ID)
+	if err != nil {
+		return err
+	}
+	if err := s.checkUnchangedLocked(f); err != nil {
+		return err
+	}
+	nb = nb.Clone()
+	nb.Name = f.name
+	return s.writeLocked(f, nb)
+}
+
+func (s *Store) checkUnchangedLocked(f *file) error {
+	if f.broken != nil {
+		return brokenError(f)
+	}
+	onDisk, err := readFile(s.path(f.name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return notebooks.Errorf(notebooks.ENotFound, "%s%s was removed from disk", f.name, notebooks.FileExt)
+	}
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(onDisk, f.content) {
+		// Someone edited the file by hand while lakebook had it open: theirs wins, ours is
+		// refused loudly, and the caller reloads.
+		delete(s.files, f.id)
+		return notebooks.Errorf(notebooks.EConflict, "%s%s changed on disk since lakebook read it; reload the notebook", f.name, notebooks.FileExt)
+	}
+	return nil
+}
+
+func (s *Store) writeLocked(f *file, nb *notebooks.Notebook) error {
+	data, err := notebooks.Encode(nb)
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(s.path(nb.Name), data); err != nil {
+		return err
+	}
+	f.content, f.nb, f.broken = data, nb.Clone(), nil
+	s.files[f.id] = f
+	return nil
+}
+
+// Rename gives the notebook a new name (and file name). It fails with EConflict if the name is taken.
+func (s *Store) Rename(ctx context.Context, id, name string) error {
+	if err := notebooks.ValidateName(name); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, err := s.lookupLocked(id)
+	if err != nil {
+		return err
+	}
+	if f.name == name {
+		return nil
+	}
+	if _, err := os.Lstat(s.path(name)); !errors.Is(err, fs.ErrNotExist) {
+		return notebooks.Errorf(notebooks.EConflict, "a notebook named %q already exists", name)
+	}
+	// os.Rename would replace a file created in the meantime; Link fails instead.
+	if err := os.Link(s.path(f.name), s.path(name)); err != nil {
+		return fmt.Errorf("local: rename: %w", err)
+	}
+	if err := os.Remove(s.path(f.name)); err != nil {
+		return fmt.Errorf("local: rename: %w", err)
+	}
+	if err := syncDir(s.dir); err != nil {
+		return err
+	}
+	f.name = name
+	if f.nb != nil {
+		f.nb.Name = name
+	}
+	return nil
+}
+
+// Delete removes the notebook's file.
+func (s *Store) Delete(ctx context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, err := s.lookupLocked(id)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(s.path(f.name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("local: delete: %w", err)
+	}
+	delete(s.files, id)
+	return syncDir(s.dir)
+}
+
+// writeAtomic replaces path with data so that a crash leaves either the old or the new content.
+func writeAtomic(path string, data []byte) (err error) {
+	dir, base := filepath.Split(path)
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("local: save: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return fmt.Errorf("local: save: %w", err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("local: save: %w", err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("local: save: %w", err)
+	}
+	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("local: save: %w", err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("local: save: %w", err)
+	}
+	return syncDir(dir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("local: sync dir: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("local: sync dir: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,153 @@
+package local
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lakebook/lakebook/notebooks"
+)
+
+func openStore(t testing.TB) *Store {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "notebooks"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestLifecycle(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	nb, err := s.Create(ctx, "flights")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nb.Paragraphs = append(nb.Paragraphs, &notebooks.Paragraph{ID: "p1", Lang: notebooks.SQL, Text: "select 1"})
+	if err := s.Save(ctx, nb); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Rename(ctx, nb.ID, "flights 2"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Get(ctx, nb.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != "flights 2" || len(got.Paragraphs) != 1 || got.Paragraphs[0].Text != "select 1" {
+		t.Errorf("Get = %+v", got)
+	}
+	if _, err := os.Stat(filepath.Join(s.Dir(), "flights 2.nb.md")); err != nil {
+		t.Error(err)
+	}
+	if _, err := s.Create(ctx, "flights 2"); notebooks.ErrorCode(err) != notebooks.EConflict {
+		t.Errorf("Create of a taken name: %v", err)
+	}
+	list, _ := s.List(ctx)
+	if len(list) != 1 || list[0].ID != nb.ID {
+		t.Errorf("List = %+v", list)
+	}
+	if err := s.Delete(ctx, nb.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(ctx, nb.ID); notebooks.ErrorCode(err) != notebooks.ENotFound {
+		t.Errorf("Get after delete: %v", err)
+	}
+}
+
+func TestNamesNeverEscape(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	ok, _ := s.Create(ctx, "ok")
+	for _, name := range []string{"../escape", "a/b", "..", "x\x00y", "/etc/passwd", "a\\b", "tab\tname"} {
+		if _, err := s.Create(ctx, name); notebooks.ErrorCode(err) != notebooks.EInvalid {
+			t.Errorf("Create(%q) = %v, want invalid", name, err)
+		}
+		if err := s.Rename(ctx, ok.ID, name); notebooks.ErrorCode(err) != notebooks.EInvalid {
+			t.Errorf("Rename(%q) = %v, want invalid", name, err)
+		}
+	}
+	entries, _ := os.ReadDir(filepath.Dir(s.Dir()))
+	if len(entries) != 1 {
+		t.Errorf("files outside the notebook folder: %v", entries)
+	}
+}
+
+func TestBrokenFileIsNeverOverwritten(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	nb, _ := s.Create(ctx, "hand")
+	path := filepath.Join(s.Dir(), "hand.nb.md")
+	broken := "<!-- lakebook {\"id\":\"" + nb.ID + "\"} -->\n\n<!-- paragraph {\"id\":\"a\"} -->\n```sql\nselect 1\n"
+	os.WriteFile(path, []byte(broken), 0o644)
+
+	list, _ := s.List(ctx)
+	if len(list) != 1 || !strings.Contains(list[0].Error, "line 4") {
+		t.Fatalf("List = %+v, want the broken file with its line", list)
+	}
+	if _, err := s.Get(ctx, list[0].ID); notebooks.ErrorCode(err) != notebooks.EBrokenFile || !strings.Contains(err.Error(), "line 4") {
+		t.Errorf("Get = %v", err)
+	}
+	if err := s.Save(ctx, nb); err == nil {
+		t.Error("Save over a broken file succeeded")
+	}
+	if data, _ := os.ReadFile(path); string(data) != broken {
+		t.Errorf("broken file was changed:\n%s", data)
+	}
+}
+
+func TestFileChangedOnDiskIsNotOverwritten(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	nb, _ := s.Create(ctx, "shared")
+	path := filepath.Join(s.Dir(), "shared.nb.md")
+	theirs := "<!-- lakebook {\"id\":\"" + nb.ID + "\"} -->\n\n<!-- paragraph {\"id\":\"theirs\"} -->\nhand written\n"
+	os.WriteFile(path, []byte(theirs), 0o644)
+	nb.Paragraphs = append(nb.Paragraphs, &notebooks.Paragraph{ID: "mine", Lang: notebooks.Markdown, Text: "x"})
+	if err := s.Save(ctx, nb); notebooks.ErrorCode(err) != notebooks.EConflict {
+		t.Fatalf("Save = %v, want conflict", err)
+	}
+	if data, _ := os.ReadFile(path); string(data) != theirs {
+		t.Errorf("hand edit lost:\n%s", data)
+	}
+	got, err := s.Get(ctx, nb.ID)
+	if err != nil || got.Paragraphs[0].ID != "theirs" {
+		t.Errorf("Get after reload = %+v, %v", got, err)
+	}
+}
+
+func TestHandMadeFiles(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	nb, _ := s.Create(ctx, "orig")
+	data, _ := os.ReadFile(filepath.Join(s.Dir(), "orig.nb.md"))
+	os.WriteFile(filepath.Join(s.Dir(), "copy.nb.md"), data, 0o644)
+	os.WriteFile(filepath.Join(s.Dir(), "noheader.nb.md"), []byte("<!-- paragraph {\"id\":\"a\"} -->\nhi\n"), 0o644)
+	os.WriteFile(filepath.Join(s.Dir(), ".x.nb.md.tmp-123"), []byte("junk"), 0o644)
+	os.Symlink("/etc/passwd", filepath.Join(s.Dir(), "link.nb.md"))
+	list, _ := s.List(ctx)
+	ids := map[string]bool{}
+	for _, e := range list {
+		ids[e.ID] = true
+		if e.Name == "link" {
+			t.Error("symlink listed")
+		}
+	}
+	if len(list) != 3 || len(ids) != 3 || !ids[nb.ID] {
+		t.Errorf("List = %+v, want 3 notebooks with distinct ids", list)
+	}
+	s2, _ := Open(s.Dir())
+	list2, _ := s2.List(ctx)
+	for i := range list {
+		if list[i] != list2[i] {
+			t.Errorf("ids not stable across restarts: %+v vs %+v", list[i], list2[i])
+		}
+	}
+	if _, err := os.Stat(filepath.Join(s.Dir(), ".x.nb.md.tmp-123")); err == nil {
+		t.Error("stale temp file left behind")
+	}
+}

@@ -1,0 +1,59 @@
+// The HTTP API (JSON, same-origin session cookie). Failures throw ApiError with the server's
+// {"error": {"code", "message"}}.
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch (err) {
+    throw new ApiError('unavailable', `cannot reach the server (${String(err)})`, 0);
+  }
+  const text = await res.text();
+  let data: unknown = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
+  }
+  if (!res.ok) {
+    const e = (data as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiError(e?.code ?? `http_${res.status}`, e?.message ?? (res.statusText || `HTTP ${res.status}`), res.status);
+  }
+  return data as T;
+}
+
+export interface NotebookInfo {
+  id: string;
+  name: string;
+  error?: string;
+}
+
+export const notebooksAPI = {
+  list: () => api<{ notebooks: NotebookInfo[] }>('GET', '/api/notebooks'),
+  create: (name: string) => api<NotebookInfo>('POST', '/api/notebooks', { name }),
+  rename: (id: string, name: string) => api<NotebookInfo>('PATCH', `/api/notebooks/${encodeURIComponent(id)}`, { name }),
+  remove: (id: string) => api<unknown>('DELETE', `/api/notebooks/${encodeURIComponent(id)}`),
+};
+
+/** notebookPath is the page of notebook id. */
+export function notebookPath(id: string): string {
+  return `/notebooks/${encodeURIComponent(id)}`;
+}

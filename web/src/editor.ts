@@ -1,0 +1,154 @@
+// CodeMirror 6 setup: one editor per paragraph, with the paragraph's language mode,
+// Shift-Enter / Ctrl-Enter / Cmd-Enter to run, and remote updates applied as minimal changes so
+// the local cursor stays where it was. Brackets are not auto-closed and completion opens only on
+// Ctrl-Space, so what is typed is what is stored.
+
+import { autocompletion, completionKeymap } from '@codemirror/autocomplete';
+import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
+import { go } from '@codemirror/lang-go';
+import { markdown } from '@codemirror/lang-markdown';
+import { PostgreSQL, sql } from '@codemirror/lang-sql';
+import { bracketMatching, defaultHighlightStyle, indentOnInput, indentUnit, syntaxHighlighting } from '@codemirror/language';
+import { Annotation, Compartment, EditorState, Prec, type Extension } from '@codemirror/state';
+import {
+  drawSelection,
+  EditorView,
+  highlightActiveLine,
+  highlightActiveLineGutter,
+  highlightSpecialChars,
+  keymap,
+  lineNumbers,
+  placeholder,
+} from '@codemirror/view';
+
+/** fromServer marks transactions that apply the server's text, so they do not count as edits. */
+const fromServer = Annotation.define<boolean>();
+
+export function languageExtension(lang: string): Extension {
+  switch (lang) {
+    case 'sql':
+      return sql({ dialect: PostgreSQL, upperCaseKeywords: false });
+    case 'go':
+      return [go(), indentUnit.of('\t')]; // gofmt indents with tabs
+    case 'md':
+      return [markdown(), EditorView.lineWrapping];
+    default:
+      return [];
+  }
+}
+
+const placeholders: Record<string, string> = {
+  sql: 'select … (Shift-Enter to run)',
+  go: 'fmt.Println("hello") (Shift-Enter to run)',
+  md: '# Markdown (Shift-Enter to render)',
+};
+
+export interface EditorOptions {
+  parent: HTMLElement;
+  text: string;
+  lang: string;
+  /** onChange is called after each local change of the text. */
+  onChange(): void;
+  /** onRun is called for Shift-Enter, Ctrl-Enter and Cmd-Enter. */
+  onRun(): void;
+  onFocus?(): void;
+  onBlur?(): void;
+}
+
+export interface Editor {
+  readonly view: EditorView;
+  getText(): string;
+  /** setText replaces the text with a minimal change; the selection maps through it. */
+  setText(text: string): void;
+  setLang(lang: string): void;
+  focus(): void;
+  hasFocus(): boolean;
+  /** goto places the cursor at a 1-based line and column and focuses the editor. */
+  goto(line: number, column?: number): void;
+  destroy(): void;
+}
+
+/** minimalChange is the single replacement turning a into b (common prefix and suffix kept). */
+export function minimalChange(a: string, b: string): { from: number; to: number; insert: string } | null {
+  if (a === b) return null;
+  let start = 0;
+  const max = Math.min(a.length, b.length);
+  while (start < max && a.charCodeAt(start) === b.charCodeAt(start)) start++;
+  let endA = a.length;
+  let endB = b.length;
+  while (endA > start && endB > start && a.charCodeAt(endA - 1) === b.charCodeAt(endB - 1)) {
+    endA--;
+    endB--;
+  }
+  return { from: start, to: endA, insert: b.slice(start, endB) };
+}
+
+export function createEditor(o: EditorOptions): Editor {
+  const lang = new Compartment();
+  const ph = new Compartment();
+  const run = () => {
+    o.onRun();
+    return true;
+  };
+  const view = new EditorView({
+    parent: o.parent,
+    state: EditorState.create({
+      doc: o.text,
+      extensions: [
+        Prec.highest(
+          keymap.of([
+            { key: 'Shift-Enter', run },
+            { key: 'Mod-Enter', run },
+          ]),
+        ),
+        lineNumbers(),
+        highlightActiveLineGutter(),
+        highlightSpecialChars(),
+        history(),
+        drawSelection(),
+        indentOnInput(),
+        bracketMatching(),
+        autocompletion({ activateOnTyping: false }), // Ctrl-Space; Enter stays a newline
+        highlightActiveLine(),
+        syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+        keymap.of([...defaultKeymap, ...historyKeymap, ...completionKeymap, indentWithTab]),
+        lang.of(languageExtension(o.lang)),
+        ph.of(placeholder(placeholders[o.lang] ?? '')),
+        EditorView.editorAttributes.of({ 'data-testid': 'editor' }),
+        EditorView.contentAttributes.of({ 'aria-label': 'paragraph text' }),
+        EditorView.updateListener.of((u) => {
+          if (u.docChanged && !u.transactions.some((t) => t.annotation(fromServer))) o.onChange();
+          if (u.focusChanged) {
+            if (u.view.hasFocus) o.onFocus?.();
+            else o.onBlur?.();
+          }
+        }),
+      ],
+    }),
+  });
+
+  return {
+    view,
+    getText: () => view.state.doc.toString(),
+    setText(text) {
+      const ch = minimalChange(view.state.doc.toString(), text);
+      if (!ch) return;
+      view.dispatch({ changes: ch, annotations: [fromServer.of(true)] });
+    },
+    setLang(l) {
+      view.dispatch({
+        effects: [lang.reconfigure(languageExtension(l)), ph.reconfigure(placeholder(placeholders[l] ?? ''))],
+      });
+    },
+    focus: () => view.focus(),
+    hasFocus: () => view.hasFocus,
+    goto(line, column = 1) {
+      const doc = view.state.doc;
+      const l = doc.line(Math.min(Math.max(1, line), doc.lines));
+      const pos = Math.min(l.from + Math.max(0, column - 1), l.to);
+      view.dispatch({ selection: { anchor: pos }, scrollIntoView: true });
+      view.focus();
+    },
+    destroy: () => view.destroy(),
+  };
+}

@@ -1,0 +1,278 @@
+// The notebook page: one websocket, the state it feeds, and the paragraph views kept in the
+// state's order. Requests that fail are shown as toasts.
+
+import { h, setText } from './dom';
+import type { EditFields } from './editsync';
+import { Connection, type ConnState, errorText } from './protocol';
+import { ParagraphView } from './paragraph';
+import { applyEvent, type NotebookState, type Paragraph } from './state';
+import { toast } from './toast';
+import type { ServerEvent } from './types';
+
+/** socketURL is the notebook's websocket address on this page's host. */
+export function socketURL(loc: { protocol: string; host: string }, id: string): string {
+  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/ws/notebooks/${encodeURIComponent(id)}`;
+}
+
+export class NotebookApp {
+  private state: NotebookState | null = null;
+  private views = new Map<string, ParagraphView>();
+  private readonly conn: Connection;
+  private readonly cells: HTMLElement;
+  private readonly nameEl: HTMLElement | null;
+  private readonly connEl: HTMLElement | null;
+  private readonly runAllBtn: HTMLButtonElement | null;
+  private focusId: string | null = null;
+  private renaming = false;
+  private banner: HTMLElement | null = null;
+
+  constructor(
+    private root: HTMLElement,
+    id: string,
+  ) {
+    this.nameEl = document.querySelector('[data-testid="notebook-name"]');
+    this.connEl = document.querySelector('[data-testid="connection"]');
+    this.runAllBtn = document.querySelector('[data-testid="run-all"]');
+
+    this.cells = h('div', { class: 'cells' });
+    const addBtn = h('button', { type: 'button', class: 'btn add', testid: 'add-paragraph', title: 'Add a paragraph at the end (in the language of the last code paragraph)' }, '+ Add paragraph');
+    addBtn.addEventListener('click', () => {
+      const code = (this.state?.paragraphs ?? []).filter((p) => p.lang !== 'md');
+      this.insert(-1, code[code.length - 1]?.lang ?? 'sql');
+    });
+    const endBar = h('div', { class: 'end-bar' }, addBtn, h('span', { class: 'hint' }, 'Shift-Enter runs a paragraph · a first line %sql, %go or %md sets its language'));
+    root.replaceChildren(this.cells, endBar);
+
+    this.conn = new Connection({
+      url: socketURL(location, id),
+      onEvent: (ev) => this.onEvent(ev),
+      onState: (st) => this.onState(st),
+      onDisconnect: () => {
+        for (const v of this.views.values()) v.sync.disconnected();
+      },
+      onServerError: (err) => toast(errorText(err)),
+    });
+
+    this.runAllBtn?.addEventListener('click', () => void this.runAll());
+    this.setupRename();
+    window.setInterval(() => this.tick(), 200);
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'hidden') for (const v of this.views.values()) v.sync.flush();
+    });
+  }
+
+  start(): void {
+    this.conn.start();
+  }
+
+  private onState(st: ConnState): void {
+    if (!this.connEl) return;
+    setText(this.connEl, st);
+    this.connEl.dataset['state'] = st;
+  }
+
+  private onEvent(ev: ServerEvent): void {
+    this.state = applyEvent(this.state, ev, Date.now());
+    const s = this.state;
+    if (!s) return;
+    switch (ev.type) {
+      case 'notebook':
+        this.root.querySelector('.loading')?.remove();
+        this.render(true);
+        this.showName();
+        break;
+      case 'paragraph': {
+        this.render(false);
+        const p = s.paragraphs.find((q) => q.id === ev.paragraph.id);
+        if (p) this.views.get(p.id)?.serverContent(p);
+        break;
+      }
+      case 'renamed':
+        this.showName();
+        break;
+      case 'closed':
+        this.showClosed(s.closed ?? 'the notebook was deleted');
+        break;
+      default:
+        this.render(false);
+    }
+  }
+
+  /** render keeps one view per paragraph, in the state's order. */
+  private render(snapshot: boolean): void {
+    const s = this.state;
+    if (!s) return;
+    const ids = new Set(s.paragraphs.map((p) => p.id));
+    for (const [id, v] of this.views) {
+      if (ids.has(id)) continue;
+      if (v.sync.pending) toast('A paragraph you were editing was deleted; your unsaved text is lost with it.');
+      v.destroy();
+      this.views.delete(id);
+    }
+    const n = s.paragraphs.length;
+    s.paragraphs.forEach((p, i) => {
+      let v = this.views.get(p.id);
+      if (!v) {
+        v = new ParagraphView(p, this.paragraphContext());
+        this.views.set(p.id, v);
+      } else if (snapshot) {
+        v.reconnected(p);
+      }
+      v.update(p, i, n);
+      const at = this.cells.children[i] ?? null;
+      if (at !== v.wrap) this.cells.insertBefore(v.wrap, at);
+      if (this.focusId === p.id) {
+        this.focusId = null;
+        v.focus();
+      }
+    });
+    this.root.classList.toggle('empty', n === 0);
+  }
+
+  private paragraphContext() {
+    return {
+      edit: (id: string, rev: number, fields: EditFields) => this.conn.request('edit', { id, rev, ...fields }),
+      page: (req: { resultId: string; offset: number; limit: number }) => this.conn.request('page', req),
+      run: (id: string) => void this.run(id),
+      cancel: (id: string) => this.call(this.conn.request('cancel', { id }), 'Cancel failed'),
+      move: (id: string, delta: number) => {
+        const i = this.state?.paragraphs.findIndex((p) => p.id === id) ?? -1;
+        if (i < 0) return;
+        this.call(this.conn.request('move', { id, index: i + delta }), 'Move failed');
+      },
+      remove: (id: string) => this.call(this.conn.request('delete', { id }), 'Delete failed'),
+      insert: (index: number, lang: string) => this.insert(index, lang),
+      latest: (id: string): Paragraph | undefined => this.state?.paragraphs.find((p) => p.id === id),
+      toast: (msg: string) => void toast(msg),
+    };
+  }
+
+  private call(p: Promise<unknown>, what: string): void {
+    p.catch((err: unknown) => toast(`${what}: ${errorText(err)}`));
+  }
+
+  private insert(index: number, lang: string): void {
+    this.conn.request('add', { index, lang, text: '' }).then(
+      (ack) => {
+        const v = this.views.get(ack.id);
+        if (v) v.focus();
+        else this.focusId = ack.id;
+      },
+      (err: unknown) => toast(`Add failed: ${errorText(err)}`),
+    );
+  }
+
+  /** run sends the paragraph's pending edits, waits for their acks, then runs it. */
+  private async run(id: string): Promise<void> {
+    const v = this.views.get(id);
+    if (!v) return;
+    if (!(await v.sync.settle())) {
+      toast(this.conn.connected ? 'Not run: the paragraph has unsaved changes (see the notice)' : 'Not run: not connected');
+      return;
+    }
+    try {
+      await this.conn.request('run', { id });
+    } catch (err) {
+      toast(`Run failed: ${errorText(err)}`);
+    }
+  }
+
+  private async runAll(): Promise<void> {
+    const results = await Promise.all([...this.views.values()].map((v) => v.sync.settle()));
+    if (results.some((ok) => !ok)) {
+      toast(this.conn.connected ? 'Not run: some paragraphs have unsaved changes' : 'Not run: not connected');
+      return;
+    }
+    try {
+      await this.conn.request('runAll', {});
+    } catch (err) {
+      toast(`Run all failed: ${errorText(err)}`);
+    }
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    for (const v of this.views.values()) if (v.running) v.tick(now);
+  }
+
+  private showName(): void {
+    const name = this.state?.name ?? '';
+    document.title = `${name} · lakebook`;
+    if (this.nameEl && !this.renaming) setText(this.nameEl, name);
+  }
+
+  /** The header name is editable in place: click (or focus) it, type, Enter saves, Escape
+   * cancels, leaving it saves. */
+  private setupRename(): void {
+    const el = this.nameEl;
+    if (!el) return;
+    el.contentEditable = 'plaintext-only';
+    if (el.contentEditable !== 'plaintext-only') el.contentEditable = 'true';
+    el.spellcheck = false;
+    el.setAttribute('role', 'textbox');
+    el.setAttribute('aria-label', 'Notebook name');
+    const selectAll = () => {
+      const sel = window.getSelection();
+      if (!sel) return;
+      const r = document.createRange();
+      r.selectNodeContents(el);
+      sel.removeAllRanges();
+      sel.addRange(r);
+    };
+    // Focusing the name selects it whole: at once from the keyboard, after the click (which
+    // places a caret) from the mouse.
+    let viaMouse = false;
+    let selectOnClick = false;
+    el.addEventListener('mousedown', () => {
+      viaMouse = document.activeElement !== el;
+    });
+    el.addEventListener('focus', () => {
+      this.renaming = true;
+      el.classList.add('editing');
+      if (viaMouse) selectOnClick = true;
+      else selectAll();
+      viaMouse = false;
+    });
+    el.addEventListener('click', () => {
+      if (!selectOnClick) return;
+      selectOnClick = false;
+      if (window.getSelection()?.isCollapsed) selectAll();
+    });
+    let cancel = false;
+    el.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') {
+        e.preventDefault();
+        el.blur();
+      } else if (e.key === 'Escape') {
+        e.preventDefault();
+        cancel = true;
+        el.blur();
+      }
+    });
+    el.addEventListener('blur', () => {
+      this.renaming = false;
+      el.classList.remove('editing');
+      const commit = !cancel;
+      cancel = false;
+      const name = (el.textContent ?? '').replace(/\s+/g, ' ').trim();
+      const old = this.state?.name ?? '';
+      if (!commit || !name || name === old || !this.state) {
+        this.showName();
+        return;
+      }
+      setText(el, name);
+      this.conn.request('rename', { name }).catch((err: unknown) => {
+        toast(`Rename failed: ${errorText(err)}`);
+        this.showName();
+      });
+    });
+  }
+
+  private showClosed(reason: string): void {
+    this.onState('closed');
+    if (this.banner) return;
+    this.banner = h('div', { class: 'banner', testid: 'closed', role: 'alert' }, `This notebook is closed: ${reason}. `, h('a', { href: '/' }, 'Back to the notebooks'));
+    this.root.prepend(this.banner);
+    this.root.classList.add('closed');
+  }
+}

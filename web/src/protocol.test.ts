@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { backoffDelay, Connection, type ConnState, DISCONNECTED, Pending, RequestError, type SocketLike } from './protocol';
+import type { ServerEvent } from './types';
+
+describe('Pending', () => {
+  test('matches acks and errors by req, once', async () => {
+    const p = new Pending();
+    const a = p.open('edit');
+    const b = p.open('run');
+    assert.notEqual(a.req, b.req);
+    assert.equal(p.size, 2);
+    assert.equal(p.settle({ type: 'ack', req: b.req, runId: 7 } as never), true);
+    assert.deepEqual(await b.promise, { runId: 7 });
+    assert.equal(p.settle({ type: 'ack', req: b.req } as never), false, 'a duplicate answer is not matched');
+    assert.equal(
+      p.settle({ type: 'error', req: a.req, error: { code: 'conflict', message: 'changed', paragraph: { id: 'p', lang: 'sql', text: 't', rev: 4 } } } as never),
+      true,
+    );
+    await assert.rejects(a.promise, (e: unknown) => e instanceof RequestError && e.code === 'conflict' && e.paragraph?.rev === 4);
+    assert.equal(p.size, 0);
+  });
+
+  test('events are not answers', () => {
+    const p = new Pending();
+    p.open('x');
+    assert.equal(p.settle({ type: 'status' }), false);
+    assert.equal(p.settle({ type: 'ack' }), false);
+    assert.equal(p.settle({ type: 'ack', req: 99 }), false);
+  });
+
+  test('failAll rejects everything waiting', async () => {
+    const p = new Pending();
+    const a = p.open('a');
+    const b = p.open('b');
+    p.failAll(new RequestError(DISCONNECTED, 'gone'));
+    await assert.rejects(a.promise, { code: DISCONNECTED });
+    await assert.rejects(b.promise, { code: DISCONNECTED });
+    assert.equal(p.size, 0);
+  });
+});
+
+test('backoff grows, is capped, and jitters', () => {
+  assert.equal(backoffDelay(0, 500, 10_000, () => 1), 500);
+  assert.equal(backoffDelay(1, 500, 10_000, () => 1), 1000);
+  assert.equal(backoffDelay(3, 500, 10_000, () => 1), 4000);
+  assert.equal(backoffDelay(30, 500, 10_000, () => 1), 10_000);
+  assert.equal(backoffDelay(2, 500, 10_000, () => 0), 1000);
+});
+
+class FakeSocket implements SocketLike {
+  readyState = 0;
+  sent: Record<string, unknown>[] = [];
+  onopen: ((ev: unknown) => void) | null = null;
+  onmessage: ((ev: { data: unknown }) => void) | null = null;
+  onclose: ((ev: unknown) => void) | null = null;
+  onerror: ((ev: unknown) => void) | null = null;
+  send(data: string) {
+    this.sent.push(JSON.parse(data) as Record<string, unknown>);
+  }
+  close() {
+    this.readyState = 3;
+  }
+  open() {
+    this.readyState = 1;
+    this.onopen?.({});
+  }
+  push(msg: unknown) {
+    this.onmessage?.({ data: JSON.stringify(msg) });
+  }
+  drop() {
+    this.readyState = 3;
+    this.onclose?.({});
+  }
+}
+
+function harness() {
+  const sockets: FakeSocket[] = [];
+  const timers: { fn: () => void; ms: number }[] = [];
+  const events: ServerEvent[] = [];
+  const states: ConnState[] = [];
+  let drops = 0;
+  const conn = new Connection({
+    url: 'ws://x/ws/notebooks/n',
+    onEvent: (e) => events.push(e),
+    onState: (s) => states.push(s),
+    onDisconnect: () => drops++,
+    newSocket: () => {
+      const s = new FakeSocket();
+      sockets.push(s);
+      return s;
+    },
+    setTimer: (fn, ms) => {
+      timers.push({ fn, ms });
+      return timers.length;
+    },
+    clearTimer: () => {},
+    backoff: (n) => 100 * 2 ** n,
+  });
+  return { conn, sockets, timers, events, states, drops: () => drops };
+}
+
+const snap = { type: 'notebook', notebook: { id: 'n', name: 'x', paragraphs: [] } };
+
+describe('Connection', () => {
+  test('is connected after the snapshot; requests carry op and req', async () => {
+    const h = harness();
+    h.conn.start();
+    const s = h.sockets[0]!;
+    s.open();
+    await assert.rejects(h.conn.request('run', { id: 'p' }), { code: DISCONNECTED }, 'no requests before the snapshot');
+    s.push(snap);
+    assert.deepEqual(h.states, ['connected']);
+    const r = h.conn.request('run', { id: 'p' });
+    const sent = s.sent[0]!;
+    assert.equal(sent['op'], 'run');
+    assert.equal(sent['id'], 'p');
+    s.push({ type: 'ack', req: sent['req'], runId: 3 });
+    assert.deepEqual(await r, { runId: 3 });
+    assert.equal(h.events.length, 1);
+  });
+
+  test('a drop fails pending requests and reconnects with backoff', async () => {
+    const h = harness();
+    h.conn.start();
+    h.sockets[0]!.open();
+    h.sockets[0]!.push(snap);
+    const r = h.conn.request('edit', { id: 'p', rev: 1, text: 'x' });
+    h.sockets[0]!.drop();
+    await assert.rejects(r, { code: DISCONNECTED });
+    assert.equal(h.drops(), 1);
+    assert.equal(h.states.at(-1), 'reconnecting');
+    assert.equal(h.timers[0]!.ms, 100);
+    h.timers[0]!.fn();
+    assert.equal(h.sockets.length, 2);
+    h.sockets[1]!.drop(); // refused again
+    assert.equal(h.timers[1]!.ms, 200);
+    h.timers[1]!.fn();
+    h.sockets[2]!.open();
+    h.sockets[2]!.push(snap);
+    assert.equal(h.states.at(-1), 'connected');
+    h.sockets[2]!.drop();
+    assert.equal(h.timers[2]!.ms, 100, 'backoff resets after a good connection');
+  });
+
+  test('closed stops reconnecting', () => {
+    const h = harness();
+    h.conn.start();
+    h.sockets[0]!.open();
+    h.sockets[0]!.push(snap);
+    h.sockets[0]!.push({ type: 'closed', reason: 'deleted' });
+    assert.equal(h.states.at(-1), 'closed');
+    assert.equal(h.timers.length, 0);
+    assert.equal(h.events.at(-1)!.type, 'closed');
+  });
+
+  test('stale and malformed messages are ignored', () => {
+    const h = harness();
+    h.conn.start();
+    h.sockets[0]!.open();
+    h.sockets[0]!.push(snap);
+    h.sockets[0]!.onmessage?.({ data: 'not json' });
+    h.sockets[0]!.push({ type: 'ack', req: 42 });
+    assert.equal(h.events.length, 1);
+  });
+});

@@ -1,0 +1,180 @@
+// The notebook state and the pure reducer that applies server events to it (docs/protocol.md).
+// applyEvent never mutates its input: unchanged paragraphs, runs and outputs keep their identity,
+// so the view can tell what changed by comparing references.
+
+import type { ErrorInfo, NotebookData, Output, ParagraphData, RunData, RunStatus, ServerEvent } from './types';
+
+export interface Run {
+  runId: number;
+  status: RunStatus;
+  startedAt: string;
+  elapsedMs: number;
+  /** Outputs by index; a hole is an index not received yet. */
+  outputs: (Output | undefined)[];
+  error: ErrorInfo | null;
+  /** Local clock (ms) when elapsedMs was last reported: a running paragraph's elapsed time
+   * ticks from here without trusting the server's clock. */
+  receivedAt: number;
+}
+
+export interface Paragraph {
+  id: string;
+  title: string;
+  lang: string;
+  text: string;
+  settings: Record<string, string>;
+  rev: number;
+  run: Run | null;
+}
+
+export interface NotebookState {
+  id: string;
+  name: string;
+  paragraphs: Paragraph[];
+  /** Set when the server said the notebook was deleted. */
+  closed: string | null;
+}
+
+export function isActive(status: RunStatus | undefined): boolean {
+  return status === 'PENDING' || status === 'RUNNING';
+}
+
+function runFrom(r: RunData | null | undefined, now: number): Run | null {
+  if (!r) return null;
+  const outputs: (Output | undefined)[] = [];
+  (r.outputs ?? []).forEach((o, i) => {
+    if (o) outputs[i] = o;
+  });
+  return {
+    runId: r.runId,
+    status: r.status,
+    startedAt: r.startedAt ?? '',
+    elapsedMs: r.elapsedMs ?? 0,
+    outputs,
+    error: r.error ?? null,
+    receivedAt: now,
+  };
+}
+
+/** paragraphFrom normalizes a wire paragraph; run is taken from the wire only when withRun. */
+export function paragraphFrom(p: ParagraphData, now: number, run: Run | null = null, withRun = true): Paragraph {
+  return {
+    id: p.id,
+    title: p.title ?? '',
+    lang: p.lang,
+    text: p.text ?? '',
+    settings: p.settings ?? {},
+    rev: p.rev,
+    run: withRun ? runFrom(p.run, now) : run,
+  };
+}
+
+export function notebookFrom(nb: NotebookData, now: number): NotebookState {
+  return {
+    id: nb.id,
+    name: nb.name,
+    paragraphs: (nb.paragraphs ?? []).map((p) => paragraphFrom(p, now)),
+    closed: null,
+  };
+}
+
+function clampIndex(i: number, len: number): number {
+  if (!Number.isFinite(i) || i < 0 || i > len) return len;
+  return Math.floor(i);
+}
+
+function mapParagraph(s: NotebookState, id: string, f: (p: Paragraph) => Paragraph): NotebookState {
+  const i = s.paragraphs.findIndex((p) => p.id === id);
+  if (i < 0) return s;
+  const old = s.paragraphs[i]!;
+  const p = f(old);
+  if (p === old) return s;
+  const paragraphs = s.paragraphs.slice();
+  paragraphs[i] = p;
+  return { ...s, paragraphs };
+}
+
+/** applyEvent returns the state after ev. Events other than `notebook` before the first snapshot
+ * are ignored (the snapshot that follows covers them). */
+export function applyEvent(s: NotebookState | null, ev: ServerEvent, now: number): NotebookState | null {
+  if (ev.type === 'notebook') return notebookFrom(ev.notebook, now);
+  if (!s) return s;
+  switch (ev.type) {
+    case 'paragraph': {
+      const np = ev.paragraph;
+      return mapParagraph(s, np.id, (p) => (np.rev < p.rev ? p : paragraphFrom(np, now, p.run, false)));
+    }
+    case 'added': {
+      const np = paragraphFrom(ev.paragraph, now);
+      const rest = s.paragraphs.filter((p) => p.id !== np.id);
+      const paragraphs = rest.slice();
+      paragraphs.splice(clampIndex(ev.index, rest.length), 0, np);
+      return { ...s, paragraphs };
+    }
+    case 'moved': {
+      const p = s.paragraphs.find((q) => q.id === ev.id);
+      if (!p) return s;
+      const rest = s.paragraphs.filter((q) => q.id !== ev.id);
+      const at = clampIndex(ev.index, rest.length);
+      if (s.paragraphs[at] === p) return s;
+      rest.splice(at, 0, p);
+      return { ...s, paragraphs: rest };
+    }
+    case 'deleted': {
+      if (!s.paragraphs.some((p) => p.id === ev.id)) return s;
+      return { ...s, paragraphs: s.paragraphs.filter((p) => p.id !== ev.id) };
+    }
+    case 'renamed':
+      return ev.name === s.name ? s : { ...s, name: ev.name };
+    case 'closed':
+      return { ...s, closed: ev.reason || 'the notebook was deleted' };
+    case 'status':
+      return mapParagraph(s, ev.id, (p) => {
+        const cur = p.run;
+        if (cur && ev.runId < cur.runId) return p; // a late event of an older run
+        const fresh = !cur || ev.runId > cur.runId; // a new run id clears the outputs
+        const run: Run = {
+          runId: ev.runId,
+          status: ev.status,
+          startedAt: ev.startedAt ?? (fresh ? '' : cur.startedAt),
+          elapsedMs: ev.elapsedMs ?? (fresh ? 0 : cur.elapsedMs),
+          outputs: fresh ? [] : cur.outputs,
+          error: ev.error ?? null,
+          receivedAt: now,
+        };
+        return { ...p, run };
+      });
+    case 'output':
+      return mapParagraph(s, ev.id, (p) => {
+        const cur = p.run;
+        if (cur && ev.runId < cur.runId) return p;
+        const base: Run =
+          cur && ev.runId === cur.runId
+            ? cur
+            : { runId: ev.runId, status: 'RUNNING', startedAt: '', elapsedMs: 0, outputs: [], error: null, receivedAt: now };
+        if (!Number.isInteger(ev.index) || ev.index < 0) return p;
+        const outputs = base.outputs.slice();
+        outputs[ev.index] = ev.output;
+        return { ...p, run: { ...base, outputs } };
+      });
+    default:
+      return s;
+  }
+}
+
+/** Elapsed milliseconds to show for run at local time now: live while running. */
+export function elapsedAt(run: Run, now: number): number {
+  if (run.status === 'RUNNING') return run.elapsedMs + Math.max(0, now - run.receivedAt);
+  return run.elapsedMs;
+}
+
+/** formatElapsed renders a duration for the status line: "12 ms", "3.4 s", "2m 05s". */
+export function formatElapsed(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const total = Math.floor(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const sec = String(total % 60).padStart(2, '0');
+  return h > 0 ? `${h}h ${String(m).padStart(2, '0')}m ${sec}s` : `${m}m ${sec}s`;
+}
