@@ -72,6 +72,8 @@ type child struct {
 	userErr *os.File
 	i       *interp.Interpreter
 	sleep   *waker
+	// lines holds the current paragraph, to keep error positions inside it.
+	lines []string
 
 	mu          sync.Mutex
 	curID       uint64

@@ -31,6 +31,7 @@ const syncTimeout = 5 * time.Second
 // eval runs one paragraph. broken reports that the interpreter can no longer evaluate anything.
 func (c *child) eval(ctx context.Context, code string) (e *notebooks.Error, broken bool) {
 	c.n++
+	c.lines = strings.Split(code, "\n")
 	// Everything printed during the run reaches the parent before the done message.
 	defer c.out.sync(syncTimeout)
 
@@ -343,15 +344,29 @@ func (c *child) runError(err error) *notebooks.Error {
 		}
 	}
 	e.Message = c.rewritePositions(e.Message)
+	if e.Line > 0 && strings.HasSuffix(e.Message, "found '}'") && e.Column == len(c.lines[e.Line-1])+1 {
+		// The brace is the kernel's own wrapping: the paragraph ended too early.
+		e.Message = strings.TrimSuffix(e.Message, "found '}'") + "found the end of the paragraph"
+	}
 	return e
 }
 
-// position decodes an encoded position; it is zero if not in this run's paragraph.
+// position decodes an encoded position; it is zero if not in this run's paragraph. A position
+// past the paragraph's end (the parser reached the wrapping the kernel adds) becomes the end of
+// the paragraph's last line that holds code.
 func (c *child) position(line, col int) (int, int) {
-	if run, l := decodeLine(line); run == c.n%runSlots {
-		return l, col
+	run, l := decodeLine(line)
+	if run != c.n%runSlots {
+		return 0, 0
 	}
-	return 0, 0
+	if l > len(c.lines) || l == len(c.lines) && col > len(c.lines[l-1])+1 {
+		l = len(c.lines)
+		for l > 1 && strings.TrimSpace(c.lines[l-1]) == "" {
+			l--
+		}
+		col = len(c.lines[l-1]) + 1
+	}
+	return l, col
 }
 
 // rewritePositions makes positions inside a message readable ("previous declaration at ...").

@@ -549,3 +549,12 @@ func BenchmarkRunOnePlusOne(b *testing.B) {
 		}
 	}
 }
+
+func TestErrorAtEndOfParagraph(t *testing.T) {
+	k := startKernel(t, gokernel.Options{})
+	err := k.Run(context.Background(), "x := 1\ny := x +\n", func(notebooks.Output) {})
+	var e *notebooks.Error
+	if !errors.As(err, &e) || e.Code != notebooks.ERun || e.Line != 2 || !strings.Contains(e.Message, "end of the paragraph") {
+		t.Fatalf("err = %#v, want a run error on line 2 at the end of the paragraph", err)
+	}
+}

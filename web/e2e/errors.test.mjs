@@ -1,0 +1,102 @@
+// End-to-end: what a person sees when things go wrong — bad SQL, Go that does not compile, a
+// paragraph that runs forever, an edit that collides with someone else's, hostile Markdown.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, typeInto, shot } from './harness.mjs';
+
+let server, browser, page, ctx, nbID;
+before(async () => {
+  server = await startServer({ withData: false });
+  browser = await launchBrowser();
+  const created = await server.api('POST', '/api/notebooks', { name: 'trouble' });
+  nbID = created.body.id;
+  ctx = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  page = await ctx.newPage();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function paragraph(lang, text) {
+  const res = await server.api('POST', `/api/notebooks/${nbID}/paragraphs`, { lang, text });
+  assert.equal(res.status, 201);
+  return res.body.id;
+}
+
+async function open() {
+  await page.goto(server.url.replace('/?', `/notebooks/${nbID}?`));
+  await page.getByTestId('connection').filter({ hasText: 'connected' }).waitFor();
+}
+
+const para = (id) => page.locator(`[data-testid="paragraph"][data-id="${id}"]`);
+const status = (id, s) => para(id).and(page.locator(`[data-status="${s}"]`)).waitFor({ timeout: 30000 });
+
+test('bad SQL and bad Go show the error with its line under the paragraph', async () => {
+  const sql = await paragraph('sql', 'select 1,\n  2 +\nfrom nowhere where');
+  const go = await paragraph('go', 'x := 1\ny := x +\n');
+  await open();
+  await para(sql).getByTestId('run').click();
+  await status(sql, 'ERROR');
+  const sqlErr = await para(sql).getByTestId('error').textContent();
+  assert.match(sqlErr, /syntax error/i);
+  assert.match(sqlErr, /line 3/i);
+  await para(go).getByTestId('run').click();
+  await status(go, 'ERROR');
+  const goErr = await para(go).getByTestId('error').textContent();
+  assert.match(goErr, /end of the paragraph/);
+  assert.match(goErr, /line 2/i);
+  await shot(page, 'errors');
+});
+
+test('Cancel stops a Go paragraph that runs forever, and the kernel keeps its variables', async () => {
+  const setup = await paragraph('go', 'kept := "still here"');
+  const forever = await paragraph('go', 'n := 0\nfor {\n\tn++\n}');
+  const after = await paragraph('go', 'kept');
+  await open();
+  await para(setup).getByTestId('run').click();
+  await status(setup, 'FINISHED');
+  await para(forever).getByTestId('run').click();
+  await status(forever, 'RUNNING');
+  await page.waitForTimeout(300);
+  await para(forever).getByTestId('cancel').click();
+  await status(forever, 'ABORTED');
+  await para(after).getByTestId('run').click();
+  await status(after, 'FINISHED');
+  assert.match(await para(after).getByTestId('output').first().textContent(), /still here/);
+});
+
+test('Cancel interrupts a long SQL query', async () => {
+  const slow = await paragraph('sql', 'select count(*) from range(1000000000000) a');
+  await open();
+  await para(slow).getByTestId('run').click();
+  await status(slow, 'RUNNING');
+  await para(slow).getByTestId('cancel').click();
+  await status(slow, 'ABORTED');
+});
+
+test("an edit that collides with someone else's is shown, not silently lost", async () => {
+  const id = await paragraph('sql', 'select 1');
+  await open();
+  await typeInto(para(id), 'select 2 -- mine');
+  // Someone else saves the same paragraph before this page's edit reaches the server.
+  const theirs = await server.api('PATCH', `/api/notebooks/${nbID}/paragraphs/${id}`, { text: 'select 3 -- theirs' });
+  assert.equal(theirs.status, 200);
+  const notice = para(id).getByTestId('conflict');
+  await notice.waitFor();
+  assert.match(await notice.textContent(), /select 2 -- mine/);
+  await para(id).locator('.cm-content').filter({ hasText: 'select 3 -- theirs' }).waitFor();
+  await shot(page, 'conflict');
+});
+
+test('Markdown with scripts and handlers renders without them', async () => {
+  const id = await paragraph('md', '# Safe\n\n<img src=x onerror="window.pwned=1"> <script>window.pwned=2</script> [x](javascript:window.pwned=3)');
+  await open();
+  await para(id).getByTestId('run').click();
+  await status(id, 'FINISHED');
+  const html = await para(id).getByTestId('output').first().innerHTML();
+  assert.doesNotMatch(html, /onerror|<script|javascript:/i);
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
+  await para(id).locator('a').first().click().catch(() => {});
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
+});
