@@ -1,6 +1,7 @@
 // Command roundtrip measures paragraph round trips over the websocket, as the browser does them:
 // from sending `run` to receiving the FINISHED status (with the outputs before it), for SQL
-// `select 1` and Go `1+1`, against a real lakebook server process.
+// `select 1` and Go `1+1`, against a real lakebook server process; and the start of a Go kernel
+// (`lakebook kernel`) until it is ready to run.
 //
 //	LAKEBOOK_BIN=bin/lakebook go run ./bench/roundtrip [-n 500]
 package main
@@ -8,6 +9,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -20,6 +22,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/lakebook/lakebook/kernels/gokernel"
 )
 
 func main() {
@@ -110,4 +114,17 @@ func main() {
 		fmt.Printf("%-14s first run (kernel start) %8v   p50 %8v   p99 %8v   max %8v   (n=%d)\n",
 			c.name, first.Round(time.Microsecond), d[len(d)/2].Round(time.Microsecond), d[len(d)*99/100].Round(time.Microsecond), d[len(d)-1].Round(time.Microsecond), *n)
 	}
+
+	starts := make([]time.Duration, 30)
+	for i := range starts {
+		t0 := time.Now()
+		k, err := gokernel.Start(context.Background(), gokernel.Options{Path: bin, Dir: dir})
+		if err != nil {
+			log.Fatal(err)
+		}
+		starts[i] = time.Since(t0)
+		k.Close()
+	}
+	slices.Sort(starts)
+	fmt.Printf("%-14s p50 %8v   max %8v   (n=%d)\n", "go kernel start", starts[len(starts)/2].Round(time.Microsecond), starts[len(starts)-1].Round(time.Microsecond), len(starts))
 }
