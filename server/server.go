@@ -41,6 +41,9 @@ type Options struct {
 	Logger         *slog.Logger
 	// MaxBodyBytes bounds JSON request bodies (default 8 MiB).
 	MaxBodyBytes int64
+	// IdleTimeout closes a notebook session (its kernels, its results) once nobody has had it
+	// open and nothing has run for this long (default 30 minutes; negative: never).
+	IdleTimeout time.Duration
 }
 
 // Server serves lakebook over HTTP. Create it with New and release it with Close.
@@ -54,6 +57,7 @@ type Server struct {
 	mu       sync.Mutex
 	sessions map[string]*session
 	closed   bool
+	stop     chan struct{}
 }
 
 // New returns a Server. It starts nothing; serve it with an http.Server.
@@ -64,6 +68,9 @@ func New(opts Options) *Server {
 	if opts.MaxBodyBytes == 0 {
 		opts.MaxBodyBytes = 8 << 20
 	}
+	if opts.IdleTimeout == 0 {
+		opts.IdleTimeout = 30 * time.Minute
+	}
 	s := &Server{
 		opts:     opts,
 		log:      opts.Logger,
@@ -71,12 +78,42 @@ func New(opts Options) *Server {
 		cookie:   sessionCookieValue(opts.Token),
 		origins:  map[string]bool{},
 		sessions: map[string]*session{},
+		stop:     make(chan struct{}),
 	}
 	for _, o := range opts.AllowedOrigins {
 		s.origins[normalizeOrigin(o)] = true
 	}
 	s.routes()
+	if opts.IdleTimeout > 0 {
+		go s.reapIdle(opts.IdleTimeout)
+	}
 	return s
+}
+
+// reapIdle closes sessions nobody uses, so a long-running server does not keep a kernel process
+// and a database connection for every notebook ever opened.
+func (s *Server) reapIdle(timeout time.Duration) {
+	t := time.NewTicker(min(timeout/2, time.Minute))
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		var idle []string
+		for id, ss := range s.sessions {
+			if ss.idleSince(timeout) {
+				idle = append(idle, id)
+			}
+		}
+		s.mu.Unlock()
+		for _, id := range idle {
+			s.log.Info("closing idle notebook session", slog.String("notebook", id))
+			s.forget(id, "the notebook was idle")
+		}
+	}
 }
 
 // ServeHTTP implements http.Handler.
@@ -85,6 +122,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 // Close stops every notebook session: runs are cancelled, kernels closed, websockets closed.
 func (s *Server) Close() error {
 	s.mu.Lock()
+	if !s.closed {
+		close(s.stop)
+	}
 	s.closed = true
 	sessions := s.sessions
 	s.sessions = map[string]*session{}

@@ -34,6 +34,12 @@ type testServer struct {
 
 func newTestServer(t testing.TB, newKernel server.KernelFactory) *testServer {
 	t.Helper()
+	return newTestServerOpts(t, server.Options{NewKernel: newKernel})
+}
+
+func newTestServerOpts(t testing.TB, opts server.Options) *testServer {
+	t.Helper()
+	newKernel := opts.NewKernel
 	st, err := local.Open(filepath.Join(t.TempDir(), "notebooks"))
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +53,9 @@ func newTestServer(t testing.TB, newKernel server.KernelFactory) *testServer {
 			return nil, notebooks.Errorf(notebooks.EUnavailable, "no %s kernel in this test", lang)
 		}
 	}
-	srv := server.New(server.Options{Token: token, Store: st, NewKernel: newKernel, AllowedOrigins: []string{"https://friend.example"}})
+	opts.Token, opts.Store, opts.NewKernel = token, st, newKernel
+	opts.AllowedOrigins = []string{"https://friend.example"}
+	srv := server.New(opts)
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() { hs.Close(); srv.Close(); st.Close() })
 	return &testServer{Server: hs, store: st}
@@ -457,5 +465,43 @@ func TestWebsocketBadRequests(t *testing.T) {
 	// The connection survives bad requests.
 	if m := c.do(map[string]any{"op": "add", "lang": "md", "text": "ok"}); m["type"] != "ack" {
 		t.Errorf("add after bad requests: %v", m)
+	}
+}
+
+// closeCounter is the real Markdown kernel, counting Close calls.
+type closeCounter struct {
+	*mdkernel.Kernel
+	closed chan struct{}
+}
+
+func (k closeCounter) Close() error { close(k.closed); return nil }
+
+func TestIdleSessionsAreClosed(t *testing.T) {
+	k := closeCounter{Kernel: mdkernel.New(), closed: make(chan struct{})}
+	ts := newTestServerOpts(t, server.Options{
+		IdleTimeout: 100 * time.Millisecond,
+		NewKernel:   func(context.Context, notebooks.Lang, string) (server.Kernel, error) { return k, nil },
+	})
+	nb := ts.create(t, "idle")
+	p := ts.add(t, nb.ID, "md", "# hi")
+	c := ts.dial(t, nb.ID)
+	c.next(ofType("notebook"))
+	c.do(map[string]any{"op": "run", "id": p.ID})
+	c.next(func(m map[string]any) bool { return m["type"] == "status" && m["status"] == "FINISHED" })
+	select {
+	case <-k.closed:
+		t.Fatal("a session with a client open was closed")
+	case <-time.After(300 * time.Millisecond):
+	}
+	c.conn.Close()
+	select {
+	case <-k.closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the idle session's kernel was not closed")
+	}
+	// The notebook opens again on demand.
+	var got notebook
+	if code := ts.call(t, "GET", "/api/notebooks/"+nb.ID, nil, &got); code != 200 || len(got.Paragraphs) != 1 {
+		t.Errorf("reopen: %d %+v", code, got)
 	}
 }

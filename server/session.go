@@ -34,16 +34,18 @@ type session struct {
 	ctx    context.Context // cancelled by close: stops the worker and every run
 	cancel context.CancelFunc
 
-	mu       sync.Mutex
-	nb       *notebooks.Notebook
-	revs     map[string]int64
-	runs     map[string]*run // the latest run of each paragraph
-	queue    []*run
-	wake     chan struct{}
-	clients  map[*client]struct{}
-	kernels  map[notebooks.Lang]Kernel
-	nextRun  int64
-	closed   bool
+	mu      sync.Mutex
+	nb      *notebooks.Notebook
+	revs    map[string]int64
+	runs    map[string]*run // the latest run of each paragraph
+	queue   []*run
+	wake    chan struct{}
+	clients map[*client]struct{}
+	kernels map[notebooks.Lang]Kernel
+	nextRun int64
+	closed  bool
+	// active is when a client last left or a run last ended.
+	active   time.Time
 	finished chan struct{} // closed when the worker has stopped
 }
 
@@ -110,6 +112,7 @@ func newSession(s *Server, nb *notebooks.Notebook) *session {
 		clients:  map[*client]struct{}{},
 		kernels:  map[notebooks.Lang]Kernel{},
 		finished: make(chan struct{}),
+		active:   time.Now(),
 	}
 	for _, p := range nb.Paragraphs {
 		ss.revs[p.ID] = 1
@@ -206,6 +209,7 @@ func (ss *session) commitLocked(ctx context.Context, next *notebooks.Notebook) e
 		return err
 	}
 	ss.nb = next
+	ss.active = time.Now()
 	return nil
 }
 
@@ -538,7 +542,23 @@ func (ss *session) finishLocked(r *run, err error) {
 		r.view.ElapsedMs = time.Since(*r.view.StartedAt).Milliseconds()
 	}
 	ss.broadcastStatusLocked(r)
+	ss.active = time.Now()
 	close(r.done)
+}
+
+// idleSince reports whether nobody has had the session open and nothing has run for d.
+func (ss *session) idleSince(d time.Duration) bool {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if len(ss.clients) > 0 || len(ss.queue) > 0 || time.Since(ss.active) < d {
+		return false
+	}
+	for _, r := range ss.runs {
+		if r.view.Status == StatusRunning || r.view.Status == StatusPending {
+			return false
+		}
+	}
+	return true
 }
 
 func (ss *session) broadcastStatusLocked(r *run) {

@@ -152,6 +152,7 @@ func (s *Server) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		ss.mu.Lock()
 		delete(ss.clients, c)
+		ss.active = time.Now()
 		ss.mu.Unlock()
 		c.close()
 	}()
