@@ -211,6 +211,23 @@ func (s *Server) handleRunAll(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+func (s *Server) handleRestart(w http.ResponseWriter, r *http.Request) error {
+	ss, err := s.session(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	lang := notebooks.Lang(r.URL.Query().Get("lang"))
+	if lang != "" && !lang.Valid() {
+		return notebooks.Errorf(notebooks.EInvalid, "unknown language %q (want sql, go or md)", lang)
+	}
+	restarted := ss.restartKernels(lang)
+	if restarted == nil {
+		restarted = []notebooks.Lang{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"restarted": restarted})
+	return nil
+}
+
 func (s *Server) handleCancelParagraph(w http.ResponseWriter, r *http.Request) error {
 	ss, err := s.session(r.Context(), r.PathValue("id"))
 	if err != nil {

@@ -158,6 +158,7 @@ func (s *Server) routes() {
 	api("PATCH /api/notebooks/{id}", s.handleRenameNotebook)
 	api("DELETE /api/notebooks/{id}", s.handleDeleteNotebook)
 	api("POST /api/notebooks/{id}/run", s.handleRunAll)
+	api("POST /api/notebooks/{id}/restart", s.handleRestart)
 	api("POST /api/notebooks/{id}/paragraphs", s.handleAddParagraph)
 	api("PATCH /api/notebooks/{id}/paragraphs/{pid}", s.handleEditParagraph)
 	api("DELETE /api/notebooks/{id}/paragraphs/{pid}", s.handleDeleteParagraph)

@@ -402,6 +402,54 @@ func (ss *session) cancelLocked(pid, why string) {
 	}
 }
 
+// restartKernels closes the session's kernels (of lang, or all when lang is ""), interrupting
+// their runs; the next run of that language starts a fresh kernel. It returns the languages
+// whose kernels were running.
+func (ss *session) restartKernels(lang notebooks.Lang) []notebooks.Lang {
+	ss.mu.Lock()
+	var stopped []notebooks.Lang
+	var old []Kernel
+	for l, k := range ss.kernels {
+		if lang != "" && l != lang || l == notebooks.Markdown {
+			continue // Markdown has no state to lose
+		}
+		for pid, r := range ss.runs {
+			if r.lang == l && r.view.Status == StatusRunning {
+				ss.cancelLocked(pid, "the kernel was restarted")
+			}
+		}
+		delete(ss.kernels, l)
+		stopped = append(stopped, l)
+		old = append(old, k)
+	}
+	slices.Sort(stopped)
+	for _, l := range stopped {
+		ss.broadcastLocked(event{Type: "kernel", Lang: l, Status: "restarted"})
+	}
+	ss.mu.Unlock()
+	for _, k := range old {
+		if err := k.Close(); err != nil {
+			ss.srv.log.Warn("restart kernel", slog.String("notebook", ss.id), slog.Any("err", err))
+		}
+	}
+	return stopped
+}
+
+// idsAbove returns the ids of the paragraphs above pid, in order.
+func (ss *session) idsAbove(pid string) ([]string, error) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	_, i, err := ss.paragraphLocked(pid)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, i)
+	for j := range ids {
+		ids[j] = ss.nb.Paragraphs[j].ID
+	}
+	return ids, nil
+}
+
 // dropResultsLocked frees the materialized results of a run being replaced.
 func (ss *session) dropResultsLocked(r *run) {
 	if r == nil {
@@ -613,6 +661,7 @@ type event struct {
 	Error     *notebooks.Error  `json:"error,omitempty"`
 	Output    *notebooks.Output `json:"output,omitempty"`
 	Reason    string            `json:"reason,omitempty"`
+	Lang      notebooks.Lang    `json:"lang,omitempty"`
 }
 
 func (ss *session) broadcastLocked(e event) {

@@ -91,6 +91,7 @@ type request struct {
 	Index    *int   `json:"index"`
 	Name     string `json:"name"`
 	ResultID string `json:"resultId"`
+	Until    string `json:"until"`
 	Offset   int64  `json:"offset"`
 	Limit    int64  `json:"limit"`
 }
@@ -103,6 +104,8 @@ type ack struct {
 	RunID  int64   `json:"runId,omitempty"`
 	RunIDs []int64 `json:"runIds,omitempty"`
 	Rows   [][]any `json:"rows,omitempty"`
+	// Restarted lists the languages whose kernels a restart stopped.
+	Restarted []notebooks.Lang `json:"restarted,omitempty"`
 }
 
 type wsError struct {
@@ -214,14 +217,27 @@ func (s *Server) handleRequest(ctx context.Context, ss *session, c *client, req 
 			a.RunID = runs[0].view.RunID
 		}
 	case "runAll":
+		ids := ss.paragraphIDs()
+		if req.Until != "" {
+			ids, err = ss.idsAbove(req.Until)
+		}
 		var runs []*run
-		if runs, err = ss.enqueue(ss.paragraphIDs()...); err == nil {
+		if err != nil {
+			break
+		}
+		if runs, err = ss.enqueue(ids...); err == nil {
 			for _, r := range runs {
 				a.RunIDs = append(a.RunIDs, r.view.RunID)
 			}
 		}
 	case "cancel":
 		err = ss.cancelRun(req.ID)
+	case "restart":
+		lang := notebooks.Lang("")
+		if req.Lang != nil {
+			lang = *req.Lang
+		}
+		a.Restarted = ss.restartKernels(lang)
 	case "rename":
 		err = s.rename(ctx, ss.id, req.Name)
 	case "page":

@@ -100,3 +100,24 @@ test('Markdown with scripts and handlers renders without them', async () => {
   await para(id).locator('a').first().click().catch(() => {});
   assert.equal(await page.evaluate(() => window.pwned), undefined);
 });
+
+test('Restart kernels is one click and says what was lost; Run all above runs the paragraphs above', async () => {
+  // A notebook of its own: "run all above" must not meet the endless paragraphs of other tests.
+  nbID = (await server.api('POST', '/api/notebooks', { name: 'kernels' })).body.id;
+  const a = await paragraph('go', 'counter := 40');
+  const b = await paragraph('go', 'counter += 2');
+  const c = await paragraph('go', 'counter');
+  await open();
+  await para(c).getByTestId('run-above').click();
+  await status(b, 'FINISHED');
+  await status(a, 'FINISHED');
+  await para(c).getByTestId('run').click();
+  await status(c, 'FINISHED');
+  assert.match(await para(c).getByTestId('output').first().textContent(), /42/);
+
+  await page.getByTestId('restart-kernel').click();
+  await page.getByTestId('toast').filter({ hasText: 'variables are gone' }).waitFor();
+  await para(c).getByTestId('run').click();
+  await status(c, 'ERROR');
+  assert.match(await para(c).getByTestId('error').textContent(), /undefined: counter/);
+});

@@ -22,6 +22,7 @@ export class NotebookApp {
   private readonly nameEl: HTMLElement | null;
   private readonly connEl: HTMLElement | null;
   private readonly runAllBtn: HTMLButtonElement | null;
+  private readonly restartBtn: HTMLButtonElement | null;
   private focusId: string | null = null;
   private renaming = false;
   private banner: HTMLElement | null = null;
@@ -33,6 +34,7 @@ export class NotebookApp {
     this.nameEl = document.querySelector('[data-testid="notebook-name"]');
     this.connEl = document.querySelector('[data-testid="connection"]');
     this.runAllBtn = document.querySelector('[data-testid="run-all"]');
+    this.restartBtn = document.querySelector('[data-testid="restart-kernel"]');
 
     this.cells = h('div', { class: 'cells' });
     const addBtn = h('button', { type: 'button', class: 'btn add', testid: 'add-paragraph', title: 'Add a paragraph at the end (in the language of the last code paragraph)' }, '+ Add paragraph');
@@ -54,6 +56,7 @@ export class NotebookApp {
     });
 
     this.runAllBtn?.addEventListener('click', () => void this.runAll());
+    this.restartBtn?.addEventListener('click', () => this.call(this.conn.request('restart', {}), 'Restart failed'));
     this.setupRename();
     window.setInterval(() => this.tick(), 200);
     document.addEventListener('visibilitychange', () => {
@@ -92,6 +95,9 @@ export class NotebookApp {
         break;
       case 'closed':
         this.showClosed(s.closed ?? 'the notebook was deleted');
+        break;
+      case 'kernel':
+        toast(`The ${ev.lang === 'go' ? 'Go' : 'SQL'} kernel was restarted: ${ev.lang === 'go' ? 'its variables are gone' : 'its temp tables are gone'}`);
         break;
       default:
         this.render(false);
@@ -135,6 +141,7 @@ export class NotebookApp {
       page: (req: { resultId: string; offset: number; limit: number }) => this.conn.request('page', req),
       run: (id: string) => void this.run(id),
       cancel: (id: string) => this.call(this.conn.request('cancel', { id }), 'Cancel failed'),
+      runAbove: (id: string) => void this.runAll(id),
       move: (id: string, delta: number) => {
         const i = this.state?.paragraphs.findIndex((p) => p.id === id) ?? -1;
         if (i < 0) return;
@@ -177,14 +184,15 @@ export class NotebookApp {
     }
   }
 
-  private async runAll(): Promise<void> {
+  /** runAll runs every paragraph, or only those above `until`. */
+  private async runAll(until?: string): Promise<void> {
     const results = await Promise.all([...this.views.values()].map((v) => v.sync.settle()));
     if (results.some((ok) => !ok)) {
       toast(this.conn.connected ? 'Not run: some paragraphs have unsaved changes' : 'Not run: not connected');
       return;
     }
     try {
-      await this.conn.request('runAll', {});
+      await this.conn.request('runAll', until ? { until } : {});
     } catch (err) {
       toast(`Run all failed: ${errorText(err)}`);
     }

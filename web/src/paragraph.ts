@@ -16,6 +16,8 @@ export interface ParagraphContext {
   /** run flushes this paragraph's edits and runs it. */
   run(id: string): void;
   cancel(id: string): void;
+  /** runAbove runs every paragraph above this one, in order. */
+  runAbove(id: string): void;
   move(id: string, delta: number): void;
   remove(id: string): void;
   /** insert adds a paragraph at index. */
@@ -91,6 +93,7 @@ export class ParagraphView {
       h('button', { type: 'button', class: `btn ${cls}`, testid, title, 'aria-label': title, onclick }, label);
     this.runBtn = btn('run', '▶ Run', 'Run (Shift-Enter)', () => this.run(), 'run');
     this.cancelBtn = btn('cancel', '■', 'Cancel', () => ctx.cancel(this.id));
+    const aboveBtn = btn('run-above', '⤒', 'Run all paragraphs above', () => ctx.runAbove(this.id));
     this.upBtn = btn('move-up', '↑', 'Move up', () => ctx.move(this.id, -1));
     this.downBtn = btn('move-down', '↓', 'Move down', () => ctx.move(this.id, +1));
     const delBtn = btn('delete-paragraph', '✕', 'Delete paragraph', () => ctx.remove(this.id), 'icon danger');
@@ -106,7 +109,7 @@ export class ParagraphView {
       this.statusEl,
       this.elapsedEl,
       this.langSel,
-      h('span', { class: 'btn-group' }, this.runBtn, this.cancelBtn, this.upBtn, this.downBtn, delBtn),
+      h('span', { class: 'btn-group' }, this.runBtn, this.cancelBtn, aboveBtn, this.upBtn, this.downBtn, delBtn),
     );
 
     this.editorWrap = h('div', { class: 'editor-wrap' });

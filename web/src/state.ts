@@ -128,6 +128,8 @@ export function applyEvent(s: NotebookState | null, ev: ServerEvent, now: number
       return ev.name === s.name ? s : { ...s, name: ev.name };
     case 'closed':
       return { ...s, closed: ev.reason || 'the notebook was deleted' };
+    case 'kernel':
+      return s; // nothing in the notebook's state changes; the page tells the user
     case 'status':
       return mapParagraph(s, ev.id, (p) => {
         const cur = p.run;

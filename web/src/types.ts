@@ -76,7 +76,8 @@ export type ServerEvent =
       error?: ErrorInfo | null;
     }
   | { type: 'output'; id: string; runId: number; index: number; output: Output }
-  | { type: 'closed'; reason?: string };
+  | { type: 'closed'; reason?: string }
+  | { type: 'kernel'; lang: string; status: 'restarted' };
 
 export interface AckMessage {
   type: 'ack';
@@ -100,7 +101,8 @@ export interface Requests {
   move: { req: { id: string; index: number }; ack: Record<string, never> };
   delete: { req: { id: string }; ack: Record<string, never> };
   run: { req: { id: string }; ack: { runId: number } };
-  runAll: { req: Record<string, never>; ack: { runIds: number[] } };
+  runAll: { req: { until?: string }; ack: { runIds: number[] } };
+  restart: { req: { lang?: string }; ack: { restarted?: string[] } };
   cancel: { req: { id: string }; ack: Record<string, never> };
   rename: { req: { name: string }; ack: Record<string, never> };
   page: { req: { resultId: string; offset: number; limit: number }; ack: { rows: unknown[][] } };
