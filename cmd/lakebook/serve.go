@@ -39,6 +39,7 @@ type Main struct {
 	URL string
 
 	engine   *engine.Engine
+	kernels  *gokernel.Pool
 	store    *local.Store
 	server   *server.Server
 	http     *http.Server
@@ -105,12 +106,17 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	md := mdkernel.New()
 	kernelsDir := filepath.Join(dir, ".lakebook", "kernels")
+	// A warm Go kernel waits outside every notebook's folder, so opening a notebook never waits
+	// for a process start.
+	if m.kernels, err = gokernel.NewPool(gokernel.Options{Dir: filepath.Join(dir, ".lakebook", "kernel-pool")}); err != nil {
+		return err
+	}
 	newKernel := func(ctx context.Context, lang notebooks.Lang, notebookID string) (server.Kernel, error) {
 		switch lang {
 		case notebooks.SQL:
 			return sqlkernel.New(ctx, m.engine)
 		case notebooks.Go:
-			return gokernel.Start(ctx, gokernel.Options{Dir: filepath.Join(kernelsDir, notebookID)})
+			return m.kernels.Start(ctx, gokernel.Options{Dir: filepath.Join(kernelsDir, notebookID)})
 		case notebooks.Markdown:
 			return md, nil
 		}
@@ -147,6 +153,9 @@ func (m *Main) Close() error {
 	}
 	if m.server != nil {
 		errs = append(errs, m.server.Close())
+	}
+	if m.kernels != nil {
+		errs = append(errs, m.kernels.Close())
 	}
 	if m.engine != nil {
 		errs = append(errs, m.engine.Close())

@@ -158,6 +158,11 @@ func (c *child) serve() int {
 			runs <- m
 		case msgCancel:
 			c.cancel(m.ID)
+		case msgChdir:
+			// Handled here, before any run is read, so the first run already sees the new dir.
+			if err := os.Chdir(m.Text); err != nil {
+				fmt.Fprintf(c.diag, "gokernel: chdir: %v\n", err)
+			}
 		}
 	}
 	// The parent closed the pipe or died: nobody is left to serve.

@@ -8,6 +8,7 @@ import "github.com/lakebook/lakebook/notebooks"
 //
 //	{"type":"run","id":1,"code":"x := 1"}
 //	{"type":"cancel","id":1}
+//	{"type":"chdir","text":"/abs/dir"}                 a warm kernel taken by a notebook
 //
 // Child to parent (fd 4 in the child):
 //
@@ -20,6 +21,7 @@ import "github.com/lakebook/lakebook/notebooks"
 const (
 	msgRun    = "run"
 	msgCancel = "cancel"
+	msgChdir  = "chdir"
 	msgReady  = "ready"
 	msgOutput = "output"
 	msgDone   = "done"
