@@ -29,7 +29,14 @@ type Options struct {
 	GracePeriod time.Duration
 	// StartTimeout bounds the start of a child, until it is ready to run code. Default: 30s.
 	StartTimeout time.Duration
+	// MemoryLimit caps the child's address space in bytes (RLIMIT_AS), so a paragraph that
+	// allocates too much kills only its own kernel, with "out of memory" in the message.
+	// Default: DefaultMemoryLimit; negative: no limit.
+	MemoryLimit int64
 }
+
+// DefaultMemoryLimit is the address space a kernel may use unless Options say otherwise.
+const DefaultMemoryLimit = 4 << 30
 
 func (o Options) withDefaults() (Options, error) {
 	if o.Path == "" {
@@ -50,6 +57,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.StartTimeout <= 0 {
 		o.StartTimeout = 30 * time.Second
+	}
+	if o.MemoryLimit == 0 {
+		o.MemoryLimit = DefaultMemoryLimit
 	}
 	return o, nil
 }

@@ -558,3 +558,16 @@ func TestErrorAtEndOfParagraph(t *testing.T) {
 		t.Fatalf("err = %#v, want a run error on line 2 at the end of the paragraph", err)
 	}
 }
+
+// TestMemoryLimit: a paragraph that allocates far more than the limit kills only its own kernel,
+// says so, and the next run works on a new one.
+func TestMemoryLimit(t *testing.T) {
+	k := startKernel(t, gokernel.Options{MemoryLimit: 1 << 30})
+	r := run(t, k, "b := make([]byte, 30<<30)\nb[len(b)-1] = 1\nlen(b)")
+	if r.err == nil || r.err.Code != notebooks.EKernelDied || !strings.Contains(r.err.Message, "out of memory") {
+		t.Fatalf("err = %+v, want kernel_died with out of memory", r.err)
+	}
+	if r := run(t, k, "1+1"); strings.TrimSpace(r.value) != "2" {
+		t.Errorf("after the restart: %+v", r)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -74,6 +75,11 @@ func startProcess(ctx context.Context, opts Options) (*process, error) {
 	cmd := exec.Command(opts.Path, opts.Args...)
 	cmd.Dir = opts.Dir
 	cmd.Env = opts.Env
+	if opts.MemoryLimit > 0 {
+		// The garbage collector works harder as the heap nears the hard limit, instead of
+		// dying at it while garbage could still be freed.
+		cmd.Env = append(slices.Clip(cmd.Env), fmt.Sprintf("GOMEMLIMIT=%d", opts.MemoryLimit*3/4))
+	}
 	cmd.Stderr = errW // stdin and stdout are /dev/null: the child redirects fd 1 itself
 	cmd.ExtraFiles = []*os.File{cmdR, evW}
 	// Its own process group, so that killing it also kills what user code started.
@@ -81,6 +87,14 @@ func startProcess(ctx context.Context, opts Options) (*process, error) {
 	if err := cmd.Start(); err != nil {
 		closeAll()
 		return nil, fmt.Errorf("gokernel: start: %w", err)
+	}
+	if opts.MemoryLimit > 0 {
+		if err := limitMemory(cmd.Process.Pid, opts.MemoryLimit); err != nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			closeAll()
+			return nil, fmt.Errorf("gokernel: memory limit: %w", err)
+		}
 	}
 	// The child has its copies; keeping ours open would hide its death from the readers.
 	_ = cmdR.Close()
@@ -274,7 +288,10 @@ func (t *stderrTail) add(line string) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ") {
+	if strings.HasPrefix(line, "fatal error: runtime: out of memory") || strings.HasPrefix(line, "runtime: out of memory") {
+		line = "out of memory: the kernel reached its memory limit"
+	}
+	if strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ") || strings.HasPrefix(line, "out of memory: ") {
 		if i := strings.Index(line, " [recovered"); i > 0 {
 			line = line[:i]
 		}

@@ -13,3 +13,9 @@ func waitExit(pid int) {
 		}
 	}
 }
+
+// limitMemory caps the address space of process pid.
+func limitMemory(pid int, bytes int64) error {
+	lim := unix.Rlimit{Cur: uint64(bytes), Max: uint64(bytes)}
+	return unix.Prlimit(pid, unix.RLIMIT_AS, &lim, nil)
+}
