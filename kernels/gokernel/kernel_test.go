@@ -562,7 +562,8 @@ func TestErrorAtEndOfParagraph(t *testing.T) {
 // TestMemoryLimit: a paragraph that allocates far more than the limit kills only its own kernel,
 // says so, and the next run works on a new one.
 func TestMemoryLimit(t *testing.T) {
-	k := startKernel(t, gokernel.Options{MemoryLimit: 1 << 30})
+	// The Go runtime alone reserves about 1.5 GiB of address space; 3 GiB leaves room to start.
+	k := startKernel(t, gokernel.Options{MemoryLimit: 3 << 30})
 	r := run(t, k, "b := make([]byte, 30<<30)\nb[len(b)-1] = 1\nlen(b)")
 	if r.err == nil || r.err.Code != notebooks.EKernelDied || !strings.Contains(r.err.Message, "out of memory") {
 		t.Fatalf("err = %+v, want kernel_died with out of memory", r.err)
