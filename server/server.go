@@ -154,7 +154,9 @@ func (s *Server) routes() {
 	}
 	api("GET /api/notebooks", s.handleListNotebooks)
 	api("POST /api/notebooks", s.handleCreateNotebook)
+	api("POST /api/notebooks/import", s.handleImport)
 	api("GET /api/notebooks/{id}", s.handleGetNotebook)
+	api("GET /api/notebooks/{id}/export", s.handleExport)
 	api("PATCH /api/notebooks/{id}", s.handleRenameNotebook)
 	api("DELETE /api/notebooks/{id}", s.handleDeleteNotebook)
 	api("POST /api/notebooks/{id}/run", s.handleRunAll)
