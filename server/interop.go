@@ -212,12 +212,12 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// renderMarkdown fills in the html of Markdown paragraphs that have not run, so a report reads
-// as the notebook page does.
+// renderMarkdown puts the rendered html of Markdown paragraphs first in their outputs, unless a
+// run already did, so a report reads as the notebook page does.
 func (s *Server) renderMarkdown(ctx context.Context, nb *notebooks.Notebook, outputs map[string][]notebooks.Output) {
 	var k Kernel
 	for _, p := range nb.Paragraphs {
-		if p.Lang != notebooks.Markdown || len(outputs[p.ID]) > 0 {
+		if p.Lang != notebooks.Markdown || len(outputs[p.ID]) > 0 && outputs[p.ID][0].Type == notebooks.OutputHTML {
 			continue
 		}
 		if k == nil {
@@ -229,7 +229,7 @@ func (s *Server) renderMarkdown(ctx context.Context, nb *notebooks.Notebook, out
 		}
 		var outs []notebooks.Output
 		if k.Run(ctx, p.Text, func(o notebooks.Output) { outs = append(outs, o) }) == nil {
-			outputs[p.ID] = outs
+			outputs[p.ID] = append(outs, outputs[p.ID]...)
 		}
 	}
 }

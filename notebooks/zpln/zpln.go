@@ -397,7 +397,8 @@ func convertMsg(m msgJSON) (notebooks.Output, bool) {
 	case "TABLE":
 		return parseTSV(data), true
 	case "TEXT":
-		return notebooks.TextOutput("stdout", data), true
+		// Spark's REPL colours its echo with ANSI escapes, which are noise outside a terminal.
+		return notebooks.TextOutput("stdout", ipynb.StripANSI(data)), true
 	case "HTML":
 		return notebooks.HTMLOutput(ipynb.SanitizeHTML(data)), true
 	case "IMG":

@@ -13,13 +13,17 @@ export class ApiError extends Error {
 }
 
 export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+  return send<T>(method, path, body === undefined ? undefined : JSON.stringify(body), 'application/json');
+}
+
+async function send<T>(method: string, path: string, body: BodyInit | undefined, contentType: string): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {
       method,
       credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      headers: { 'Content-Type': contentType, Accept: 'application/json' },
+      ...(body === undefined ? {} : { body }),
     });
   } catch (err) {
     throw new ApiError('unavailable', `cannot reach the server (${String(err)})`, 0);
@@ -46,12 +50,29 @@ export interface NotebookInfo {
   error?: string;
 }
 
+/** ImportResult is what POST /api/notebooks/import answers. */
+export interface ImportResult {
+  id: string;
+  name: string;
+  format: string;
+  paragraphs: number;
+  notes: string[];
+}
+
 export const notebooksAPI = {
+  /** import uploads a notebook file as is; the server tells its format from the content. */
+  import: (file: Blob, name?: string) =>
+    send<ImportResult>('POST', '/api/notebooks/import' + (name ? `?name=${encodeURIComponent(name)}` : ''), file, 'application/octet-stream'),
   list: () => api<{ notebooks: NotebookInfo[] }>('GET', '/api/notebooks'),
   create: (name: string) => api<NotebookInfo>('POST', '/api/notebooks', { name }),
   rename: (id: string, name: string) => api<NotebookInfo>('PATCH', `/api/notebooks/${encodeURIComponent(id)}`, { name }),
   remove: (id: string) => api<unknown>('DELETE', `/api/notebooks/${encodeURIComponent(id)}`),
 };
+
+/** exportURL downloads notebook id in format (ipynb, zpln, html or nb). */
+export function exportURL(id: string, format: string): string {
+  return `/api/notebooks/${encodeURIComponent(id)}/export?format=${encodeURIComponent(format)}`;
+}
 
 /** notebookPath is the page of notebook id. */
 export function notebookPath(id: string): string {

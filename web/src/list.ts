@@ -26,6 +26,41 @@ export function initListPage(root: ParentNode = document): void {
     if (text) toast(text);
   };
 
+  // Import: a file picked with the button or dropped anywhere on the page.
+  const importInput = root.querySelector<HTMLInputElement>('[data-testid="import-file"]');
+  const importFile = async (file: File) => {
+    showError('');
+    try {
+      const name = file.name.replace(/\.(ipynb|zpln|json|nb\.md|md)$/i, '');
+      const res = await notebooksAPI.import(file, name);
+      if (res.notes.length > 0) sessionStorage.setItem(`lakebook-import-notes:${res.id}`, JSON.stringify(res.notes));
+      location.assign(notebookPath(res.id));
+    } catch (err) {
+      showError(`Could not import ${file.name}: ${message(err)}`);
+    }
+  };
+  importInput?.addEventListener('change', () => {
+    const f = importInput.files?.[0];
+    if (f) void importFile(f);
+    importInput.value = '';
+  });
+  document.addEventListener('dragover', (e) => {
+    if (e.dataTransfer?.types.includes('Files')) {
+      e.preventDefault();
+      document.body.classList.add('dropping');
+    }
+  });
+  document.addEventListener('dragleave', (e) => {
+    if (e.relatedTarget === null) document.body.classList.remove('dropping');
+  });
+  document.addEventListener('drop', (e) => {
+    const f = e.dataTransfer?.files[0];
+    document.body.classList.remove('dropping');
+    if (!f) return;
+    e.preventDefault();
+    void importFile(f);
+  });
+
   form?.addEventListener('submit', async (e) => {
     e.preventDefault();
     const name = input?.value.trim() ?? '';

@@ -1,6 +1,7 @@
 // The notebook page: one websocket, the state it feeds, and the paragraph views kept in the
 // state's order. Requests that fail are shown as toasts.
 
+import { exportURL } from './api';
 import { h, setText } from './dom';
 import type { EditFields } from './editsync';
 import { Connection, type ConnState, errorText } from './protocol';
@@ -56,6 +57,16 @@ export class NotebookApp {
     });
 
     this.runAllBtn?.addEventListener('click', () => void this.runAll());
+    const exportSel = document.querySelector<HTMLSelectElement>('[data-testid="export"]');
+    exportSel?.addEventListener('change', () => {
+      if (exportSel.value) location.assign(exportURL(id, exportSel.value));
+      exportSel.value = '';
+    });
+    const notes = sessionStorage.getItem(`lakebook-import-notes:${id}`);
+    if (notes) {
+      sessionStorage.removeItem(`lakebook-import-notes:${id}`);
+      for (const n of JSON.parse(notes) as string[]) toast(`Import: ${n}`);
+    }
     this.restartBtn?.addEventListener('click', () => this.call(this.conn.request('restart', {}), 'Restart failed'));
     this.setupRename();
     window.setInterval(() => this.tick(), 200);
