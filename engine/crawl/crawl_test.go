@@ -16,7 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/lakebook/lakebook/engine/crawl"
-	"github.com/lakebook/lakebook/engine/internal/s3test"
+	"github.com/lakebook/lakebook/store/s3test"
 	"github.com/lakebook/lakebook/engine/objstore"
 )
 

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lakebook/lakebook/engine/internal/s3test"
+	"github.com/lakebook/lakebook/store/s3test"
 	"github.com/lakebook/lakebook/engine/objstore"
 )
 

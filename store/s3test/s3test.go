@@ -1,5 +1,6 @@
 // Package s3test runs a real S3 server (versitygw, posix backend over a temp
-// directory) for tests.
+// directory) for tests: the engine's object storage and the notebook stores use it.
+// It is a test helper; nothing outside tests imports it.
 //
 // The versitygw binary is built once with `go install` into
 // <os.UserCacheDir()>/lakebook/bin (about 50–80 s the first time) and reused;
