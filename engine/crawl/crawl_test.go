@@ -16,8 +16,8 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/lakebook/lakebook/engine/crawl"
-	"github.com/lakebook/lakebook/store/s3test"
 	"github.com/lakebook/lakebook/engine/objstore"
+	"github.com/lakebook/lakebook/store/s3test"
 )
 
 func forEachBackend(t *testing.T, fn func(t *testing.T, s *objstore.Store)) {

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lakebook/lakebook/store/s3test"
 	"github.com/lakebook/lakebook/engine/objstore"
+	"github.com/lakebook/lakebook/store/s3test"
 )
 
 // forEachBackend runs fn against a file:// store and an s3:// store on a real
