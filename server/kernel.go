@@ -29,3 +29,9 @@ type Pager interface {
 type Dropper interface {
 	Drop(resultID string)
 }
+
+// Completer is implemented by kernels that propose completions for the identifier before pos
+// (a byte offset into code).
+type Completer interface {
+	Complete(ctx context.Context, code string, pos int) (notebooks.Completion, error)
+}

@@ -523,8 +523,7 @@ func (ss *session) execute(r *run) {
 	ss.finishLocked(r, err)
 }
 
-// kernel returns the session's kernel for lang, starting it on first use. Only the worker calls
-// it, so kernels start one at a time.
+// kernel returns the session's kernel for lang, starting it on first use.
 func (ss *session) kernel(ctx context.Context, lang notebooks.Lang) (Kernel, error) {
 	ss.mu.Lock()
 	k := ss.kernels[lang]
@@ -545,6 +544,11 @@ func (ss *session) kernel(ctx context.Context, lang notebooks.Lang) (Kernel, err
 	if ss.closed {
 		k.Close()
 		return nil, notebooks.Errorf(notebooks.ECanceled, "the notebook was closed")
+	}
+	if other := ss.kernels[lang]; other != nil {
+		// A completion request started one at the same time as the worker: keep the first.
+		go k.Close()
+		return other, nil
 	}
 	ss.kernels[lang] = k
 	return k, nil

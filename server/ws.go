@@ -91,6 +91,7 @@ type request struct {
 	Index    *int   `json:"index"`
 	Name     string `json:"name"`
 	ResultID string `json:"resultId"`
+	Pos      int    `json:"pos"`
 	Until    string `json:"until"`
 	Offset   int64  `json:"offset"`
 	Limit    int64  `json:"limit"`
@@ -104,6 +105,8 @@ type ack struct {
 	RunID  int64   `json:"runId,omitempty"`
 	RunIDs []int64 `json:"runIds,omitempty"`
 	Rows   [][]any `json:"rows,omitempty"`
+	// Completion answers a complete request.
+	*notebooks.Completion `json:",omitempty"`
 	// Restarted lists the languages whose kernels a restart stopped.
 	Restarted []notebooks.Lang `json:"restarted,omitempty"`
 }
@@ -232,6 +235,18 @@ func (s *Server) handleRequest(ctx context.Context, ss *session, c *client, req 
 		}
 	case "cancel":
 		err = ss.cancelRun(req.ID)
+	case "complete":
+		lang, text := notebooks.Lang(""), ""
+		if req.Lang != nil {
+			lang = *req.Lang
+		}
+		if req.Text != nil {
+			text = *req.Text
+		}
+		var c notebooks.Completion
+		if c, err = ss.complete(ctx, lang, text, req.Pos); err == nil {
+			a.Completion = &c
+		}
 	case "restart":
 		lang := notebooks.Lang("")
 		if req.Lang != nil {

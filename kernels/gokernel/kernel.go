@@ -88,6 +88,8 @@ type Kernel struct {
 	proc   *process // nil until (re)started
 	closed bool
 	nextID uint64
+	// names maps what the process's successful runs declared to its kind, for completion.
+	names map[string]string
 }
 
 // Start starts a kernel process and waits until it is ready to run code.
@@ -188,6 +190,7 @@ func (k *Kernel) Run(ctx context.Context, code string, emit func(notebooks.Outpu
 					}
 					return &e
 				}
+				k.learn(code)
 				return nil
 			}
 		case <-done:
@@ -233,6 +236,7 @@ func (k *Kernel) current(ctx context.Context) (p *process, note string, err erro
 		}
 	}
 
+	k.forget() // a new process knows none of the old one's names
 	p, err = startProcess(ctx, k.opts)
 	if err != nil {
 		if ctx.Err() != nil {

@@ -2,7 +2,8 @@
 // paragraph that runs forever, an edit that collides with someone else's, hostile Markdown.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, typeInto, shot } from './harness.mjs';
+import path from 'node:path';
+import { startServer, launchBrowser, typeInto, shot, artifacts } from './harness.mjs';
 
 let server, browser, page, ctx, nbID;
 before(async () => {
@@ -120,4 +121,34 @@ test('Restart kernels is one click and says what was lost; Run all above runs th
   await para(c).getByTestId('run').click();
   await status(c, 'ERROR');
   assert.match(await para(c).getByTestId('error').textContent(), /undefined: counter/);
+});
+
+test('Tab completes Go package members and SQL table names from the kernel', async () => {
+  nbID = (await server.api('POST', '/api/notebooks', { name: 'completion' })).body.id;
+  const go = await paragraph('go', '');
+  const sql = await paragraph('sql', 'create temp table flights_2001 as select 1 as delay');
+  await open();
+  await para(sql).getByTestId('run').click();
+  await status(sql, 'FINISHED');
+
+  const goEditor = para(go).locator('.cm-content');
+  await goEditor.click();
+  await page.keyboard.insertText('strings.ToU');
+  await page.keyboard.press('Tab');
+  await page.locator('.cm-tooltip-autocomplete').filter({ hasText: 'ToUpper' }).waitFor();
+  // Not a full-page shot: resizing the page closes the completion list.
+  await page.screenshot({ path: path.join(artifacts, 'completion.png') });
+  await page.keyboard.press('Tab');
+  await goEditor.filter({ hasText: 'strings.ToUpper' }).waitFor();
+
+  const sql2 = await paragraph('sql', '');
+  await page.reload();
+  await page.getByTestId('connection').filter({ hasText: 'connected' }).waitFor();
+  const sqlEditor = para(sql2).locator('.cm-content');
+  await sqlEditor.click();
+  await page.keyboard.insertText('select * from flights_');
+  await page.keyboard.press('Tab');
+  await page.locator('.cm-tooltip-autocomplete').filter({ hasText: 'flights_2001' }).waitFor();
+  await page.keyboard.press('Tab');
+  await sqlEditor.filter({ hasText: 'from flights_2001' }).waitFor();
 });

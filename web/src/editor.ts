@@ -1,9 +1,17 @@
 // CodeMirror 6 setup: one editor per paragraph, with the paragraph's language mode,
 // Shift-Enter / Ctrl-Enter / Cmd-Enter to run, and remote updates applied as minimal changes so
 // the local cursor stays where it was. Brackets are not auto-closed and completion opens only on
-// Ctrl-Space, so what is typed is what is stored.
+// Tab (after part of a name or a dot) or Ctrl-Space, so what is typed is what is stored.
 
-import { autocompletion, completionKeymap } from '@codemirror/autocomplete';
+import {
+  acceptCompletion,
+  autocompletion,
+  completionKeymap,
+  completionStatus,
+  startCompletion,
+  type CompletionContext,
+  type CompletionResult,
+} from '@codemirror/autocomplete';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { go } from '@codemirror/lang-go';
 import { markdown } from '@codemirror/lang-markdown';
@@ -20,6 +28,7 @@ import {
   lineNumbers,
   placeholder,
 } from '@codemirror/view';
+import { completionType, tabCompletes } from './complete';
 
 /** fromServer marks transactions that apply the server's text, so they do not count as edits. */
 const fromServer = Annotation.define<boolean>();
@@ -53,6 +62,14 @@ export interface EditorOptions {
   onRun(): void;
   onFocus?(): void;
   onBlur?(): void;
+  /** complete asks the kernel for completions at pos (UTF-16 offsets, as CodeMirror counts). */
+  complete?(text: string, pos: number): Promise<KernelCompletion | null>;
+}
+
+/** KernelCompletion is the server's answer to a complete request. */
+export interface KernelCompletion {
+  from: number;
+  items: { label: string; kind?: string; detail?: string }[];
 }
 
 export interface Editor {
@@ -90,6 +107,30 @@ export function createEditor(o: EditorOptions): Editor {
     o.onRun();
     return true;
   };
+  const source = async (ctx: CompletionContext): Promise<CompletionResult | null> => {
+    if (!o.complete) return null;
+    const res = await o.complete(ctx.state.doc.toString(), ctx.pos);
+    if (!res || res.items.length === 0) return null;
+    return {
+      from: res.from,
+      options: res.items.map((it) => ({ label: it.label, type: completionType(it.kind), detail: it.detail })),
+      validFor: /^[\p{L}\p{N}_]*$/u,
+    };
+  };
+  const tab = (v: EditorView): boolean => {
+    const status = completionStatus(v.state);
+    if (status !== null) {
+      // The list may be refreshing (or just opened, within CodeMirror's interaction delay):
+      // accept once it settles rather than let Tab fall through to indenting.
+      if (!acceptCompletion(v)) setTimeout(() => acceptCompletion(v), 150);
+      return true;
+    }
+    const sel = v.state.selection.main;
+    if (!sel.empty || !o.complete) return false;
+    const line = v.state.doc.lineAt(sel.head);
+    if (!tabCompletes(line.text.slice(0, sel.head - line.from))) return false;
+    return startCompletion(v);
+  };
   const view = new EditorView({
     parent: o.parent,
     state: EditorState.create({
@@ -99,6 +140,7 @@ export function createEditor(o: EditorOptions): Editor {
           keymap.of([
             { key: 'Shift-Enter', run },
             { key: 'Mod-Enter', run },
+            { key: 'Tab', run: tab },
           ]),
         ),
         lineNumbers(),
@@ -108,7 +150,8 @@ export function createEditor(o: EditorOptions): Editor {
         drawSelection(),
         indentOnInput(),
         bracketMatching(),
-        autocompletion({ activateOnTyping: false }), // Ctrl-Space; Enter stays a newline
+        // Tab or Ctrl-Space asks the kernel; typing alone never pops a list, so Enter stays a newline.
+        autocompletion({ activateOnTyping: false, override: [source] }),
         highlightActiveLine(),
         syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
         keymap.of([...defaultKeymap, ...historyKeymap, ...completionKeymap, indentWithTab]),

@@ -2,7 +2,7 @@
 // editor, a conflict notice when the server refused our text, and the outputs.
 
 import { h, setText } from './dom';
-import { createEditor, type Editor } from './editor';
+import { createEditor, type Editor, type KernelCompletion } from './editor';
 import { type Content, type EditFields, ParagraphSync, type Revised } from './editsync';
 import { OutputsView } from './outputs';
 import { errorText, type RequestError } from './protocol';
@@ -16,6 +16,8 @@ export interface ParagraphContext {
   /** run flushes this paragraph's edits and runs it. */
   run(id: string): void;
   cancel(id: string): void;
+  /** complete asks the notebook's kernel for lang for completions. */
+  complete(lang: string, text: string, pos: number): Promise<KernelCompletion | null>;
   /** runAbove runs every paragraph above this one, in order. */
   runAbove(id: string): void;
   move(id: string, delta: number): void;
@@ -120,6 +122,7 @@ export class ParagraphView {
       onChange: () => this.sync.changed(),
       onRun: () => this.run(),
       onBlur: () => this.sync.flush(),
+      complete: (text, pos) => ctx.complete(this.langSel.value, text, pos),
     });
 
     this.outputs = new OutputsView({

@@ -103,6 +103,10 @@ export interface Requests {
   run: { req: { id: string }; ack: { runId: number } };
   runAll: { req: { until?: string }; ack: { runIds: number[] } };
   restart: { req: { lang?: string }; ack: { restarted?: string[] } };
+  complete: {
+    req: { lang: string; text: string; pos: number };
+    ack: { from: number; items: { label: string; kind?: string; detail?: string }[] };
+  };
   cancel: { req: { id: string }; ack: Record<string, never> };
   rename: { req: { name: string }; ack: Record<string, never> };
   page: { req: { resultId: string; offset: number; limit: number }; ack: { rows: unknown[][] } };
