@@ -2,6 +2,7 @@
 // state's order. Requests that fail are shown as toasts.
 
 import { exportURL } from './api';
+import { HistoryPanel } from './history';
 import { h, setText } from './dom';
 import type { EditFields } from './editsync';
 import { Connection, type ConnState, errorText } from './protocol';
@@ -57,6 +58,9 @@ export class NotebookApp {
     });
 
     this.runAllBtn?.addEventListener('click', () => void this.runAll());
+    const historyBtn = document.querySelector<HTMLButtonElement>('[data-testid="history"]');
+    let history: HistoryPanel | null = null;
+    historyBtn?.addEventListener('click', () => (history ??= new HistoryPanel(id)).toggle());
     const exportSel = document.querySelector<HTMLSelectElement>('[data-testid="export"]');
     exportSel?.addEventListener('change', () => {
       if (exportSel.value) location.assign(exportURL(id, exportSel.value));
@@ -153,6 +157,14 @@ export class NotebookApp {
       run: (id: string) => void this.run(id),
       cancel: (id: string) => this.call(this.conn.request('cancel', { id }), 'Cancel failed'),
       runAbove: (id: string) => void this.runAll(id),
+      complete: async (lang: string, text: string, pos: number) => {
+        if (lang === 'md' || !this.conn.connected) return null;
+        try {
+          return await this.conn.request('complete', { lang, text, pos });
+        } catch {
+          return null; // a completion that fails is just no completion
+        }
+      },
       move: (id: string, delta: number) => {
         const i = this.state?.paragraphs.findIndex((p) => p.id === id) ?? -1;
         if (i < 0) return;
