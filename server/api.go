@@ -170,7 +170,7 @@ func (ss *session) await(ctx context.Context, runs []*run) ([]runResult, error) 
 		select {
 		case <-r.done:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, notebooks.Errorf(notebooks.ECanceled, "the request ended before the run did; the run goes on and its result shows in the notebook")
 		}
 		out = append(out, runResult{ID: r.pid, runView: ss.result(r)})
 	}

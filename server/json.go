@@ -32,6 +32,8 @@ func httpStatus(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case notebooks.EUnavailable:
 		return http.StatusServiceUnavailable
+	case notebooks.ECanceled:
+		return 499 // the client closed the request, as nginx counts it
 	case "unsupported_media_type":
 		return http.StatusUnsupportedMediaType
 	}
