@@ -22,14 +22,18 @@ import (
 	"github.com/lakebook/lakebook/notebooks"
 	"github.com/lakebook/lakebook/notebooks/examples"
 	"github.com/lakebook/lakebook/server"
+	"github.com/lakebook/lakebook/store/blobstore"
 	"github.com/lakebook/lakebook/store/local"
 )
 
 // Main is the `serve` command: it owns the engine, the store and the HTTP server, so tests can
 // run the real server on :0 and close it.
 type Main struct {
-	Addr           string
-	Dir            string
+	Addr string
+	Dir  string
+	// Store is a bucket URL (s3://bucket/prefix?… or file:///abs/dir) for the notebooks; empty
+	// means the workspace's notebooks/ folder, the only store with revision history.
+	Store          string
 	AllowedOrigins []string
 	Token          string
 	Stdout         io.Writer
@@ -40,7 +44,7 @@ type Main struct {
 
 	engine   *engine.Engine
 	kernels  *gokernel.Pool
-	store    *local.Store
+	store    notebookStore
 	server   *server.Server
 	http     *http.Server
 	listener net.Listener
@@ -49,6 +53,12 @@ type Main struct {
 // NewMain returns a Main with the defaults.
 func NewMain() *Main {
 	return &Main{Addr: "127.0.0.1:8080", Dir: "workspace", Stdout: os.Stdout}
+}
+
+// notebookStore is a store Main owns.
+type notebookStore interface {
+	server.NotebookStore
+	Close() error
 }
 
 type listFlag []string
@@ -61,6 +71,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs := flag.NewFlagSet("lakebook serve", flag.ContinueOnError)
 	fs.StringVar(&m.Addr, "addr", m.Addr, "address to listen on")
 	fs.StringVar(&m.Dir, "dir", m.Dir, "workspace folder: notebooks/, data/ and lakebook's state")
+	fs.StringVar(&m.Store, "store", m.Store, "where notebooks live: empty for DIR/notebooks (with revision history), or s3://bucket/prefix?endpoint=…&region=…")
 	fs.Var((*listFlag)(&m.AllowedOrigins), "allowed-origin", "another origin (scheme://host:port) whose pages may use this server; repeatable")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -85,15 +96,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.Dir = dir
-	nbDir := filepath.Join(dir, "notebooks")
-	fresh := !exists(nbDir)
-	if m.store, err = local.Open(nbDir); err != nil {
+	if err := m.openStore(ctx, dir); err != nil {
 		return err
-	}
-	if fresh {
-		if err := seedExamples(nbDir); err != nil {
-			return fmt.Errorf("seed examples: %w", err)
-		}
 	}
 	// DuckDB checks relative paths against the process's working directory before its
 	// file_search_path, so SQL like 'data/x.parquet' is confined to the workspace only when the
@@ -164,6 +168,36 @@ func (m *Main) Close() error {
 		errs = append(errs, m.store.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// openStore opens the --store URL, or the workspace folder (seeded with the tutorial notebooks
+// when new).
+func (m *Main) openStore(ctx context.Context, dir string) error {
+	if m.Store != "" {
+		// The workspace still holds data/ and lakebook's state.
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		st, err := blobstore.Open(ctx, m.Store)
+		if err != nil {
+			return err
+		}
+		m.store = st
+		return nil
+	}
+	nbDir := filepath.Join(dir, "notebooks")
+	fresh := !exists(nbDir)
+	st, err := local.Open(nbDir)
+	if err != nil {
+		return err
+	}
+	m.store = st
+	if fresh {
+		if err := seedExamples(nbDir); err != nil {
+			return fmt.Errorf("seed examples: %w", err)
+		}
+	}
+	return nil
 }
 
 func exists(path string) bool {
