@@ -34,6 +34,8 @@ func httpStatus(code string) int {
 		return http.StatusServiceUnavailable
 	case notebooks.ECanceled:
 		return 499 // the client closed the request, as nginx counts it
+	case ENotImplemented:
+		return http.StatusNotImplemented
 	case "unsupported_media_type":
 		return http.StatusUnsupportedMediaType
 	}

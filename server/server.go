@@ -16,7 +16,8 @@ import (
 	"github.com/lakebook/lakebook/notebooks"
 )
 
-// NotebookStore keeps notebook documents. store/local implements it.
+// NotebookStore keeps notebook documents. store/local (a folder) and store/blobstore (an S3 or
+// file:// bucket) implement it; a store may also implement History.
 type NotebookStore interface {
 	List(ctx context.Context) ([]notebooks.Summary, error)
 	Get(ctx context.Context, id string) (*notebooks.Notebook, error)
@@ -168,6 +169,10 @@ func (s *Server) routes() {
 	api("POST /api/notebooks/{id}/paragraphs/{pid}/run", s.handleRunParagraph)
 	api("POST /api/notebooks/{id}/paragraphs/{pid}/cancel", s.handleCancelParagraph)
 	api("GET /api/notebooks/{id}/paragraphs/{pid}/result", s.handleResultPage)
+	api("POST /api/notebooks/{id}/checkpoints", s.handleCheckpoint)
+	api("GET /api/notebooks/{id}/revisions", s.handleRevisions)
+	api("GET /api/notebooks/{id}/revisions/{rev}/diff", s.handleDiff)
+	api("POST /api/notebooks/{id}/revisions/{rev}/restore", s.handleRestore)
 	m.Handle("/api/", s.requireAuth(s.apiHandler(func(w http.ResponseWriter, r *http.Request) error {
 		return notebooks.Errorf(notebooks.ENotFound, "no API route %s %s", r.Method, r.URL.Path)
 	})))
