@@ -14,8 +14,6 @@ package blobstore
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/base32"
 	"errors"
 	"fmt"
 	"io"
@@ -35,6 +33,7 @@ import (
 	"gocloud.dev/gcerrors"
 
 	"github.com/lakebook/lakebook/notebooks"
+	"github.com/lakebook/lakebook/store/nbfile"
 )
 
 // MaxFileSize bounds a notebook object lakebook will read.
@@ -172,7 +171,7 @@ func (s *Store) scanLocked(ctx context.Context) error {
 		}
 		if _, dup := files[f.id]; dup || f.id == "" {
 			// A copied object repeats its original's id; a hand-written one may have none.
-			f.id = derivedID(name)
+			f.id = nbfile.DerivedID(name)
 			if f.nb != nil {
 				f.nb.ID = f.id
 			}
@@ -252,24 +251,8 @@ func isHTTPStatus(err error, status int) bool {
 
 func parseFile(name string, data []byte) *file {
 	f := &file{name: name, content: data}
-	nb, err := notebooks.Parse(name, data)
-	if err == nil {
-		err = nb.Validate()
-	}
-	if err != nil {
-		f.broken = err
-		f.id = derivedID(name)
-		return f
-	}
-	f.nb, f.id = nb, nb.ID
+	f.nb, f.id, f.broken = nbfile.Parse(name, data)
 	return f
-}
-
-// derivedID gives objects without a usable id one that stays the same across restarts; it is
-// store/local's, so a folder moved into a bucket keeps its ids.
-func derivedID(name string) string {
-	sum := sha256.Sum256([]byte(name))
-	return "f" + strings.ToLower(base32.StdEncoding.EncodeToString(sum[:])[:11])
 }
 
 func brokenError(f *file) error {

@@ -9,8 +9,6 @@ package local
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/base32"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -21,6 +19,7 @@ import (
 	"sync"
 
 	"github.com/lakebook/lakebook/notebooks"
+	"github.com/lakebook/lakebook/store/nbfile"
 )
 
 // MaxFileSize bounds a notebook file lakebook will read.
@@ -99,7 +98,7 @@ func (s *Store) scanLocked() error {
 		}
 		if _, dup := files[f.id]; dup || f.id == "" {
 			// A copied file repeats its original's id; a hand-written one may have none.
-			f.id = derivedID(name)
+			f.id = nbfile.DerivedID(name)
 			if f.nb != nil {
 				f.nb.ID = f.id
 			}
@@ -127,23 +126,8 @@ func readFile(path string) ([]byte, error) {
 
 func parseFile(name string, data []byte) *file {
 	f := &file{name: name, content: data}
-	nb, err := notebooks.Parse(name, data)
-	if err == nil {
-		err = nb.Validate()
-	}
-	if err != nil {
-		f.broken = err
-		f.id = derivedID(name)
-		return f
-	}
-	f.nb, f.id = nb, nb.ID
+	f.nb, f.id, f.broken = nbfile.Parse(name, data)
 	return f
-}
-
-// derivedID gives files without a usable id one that stays the same across restarts.
-func derivedID(name string) string {
-	sum := sha256.Sum256([]byte(name))
-	return "f" + strings.ToLower(base32.StdEncoding.EncodeToString(sum[:])[:11])
 }
 
 func (s *Store) path(name string) string { return filepath.Join(s.dir, name+notebooks.FileExt) }
