@@ -17,27 +17,11 @@ import (
 
 	"github.com/lakebook/lakebook/engine/crawl"
 	"github.com/lakebook/lakebook/engine/objstore"
-	"github.com/lakebook/lakebook/store/s3test"
+	"github.com/lakebook/lakebook/engine/objstore/objstoretest"
 )
 
 func forEachBackend(t *testing.T, fn func(t *testing.T, s *objstore.Store)) {
-	t.Run("file", func(t *testing.T) {
-		s, err := objstore.Open(context.Background(), "file://"+t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		fn(t, s)
-	})
-	t.Run("s3", func(t *testing.T) {
-		srv := s3test.StartServer(t)
-		s, err := objstore.Open(context.Background(), srv.URL("lake"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		fn(t, s)
-	})
+	objstoretest.ForEachBackend(t, "lake", fn)
 }
 
 const rowsPerFile = 20_000

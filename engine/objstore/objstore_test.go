@@ -10,30 +10,12 @@ import (
 	"testing"
 
 	"github.com/lakebook/lakebook/engine/objstore"
+	"github.com/lakebook/lakebook/engine/objstore/objstoretest"
 	"github.com/lakebook/lakebook/store/s3test"
 )
 
-// forEachBackend runs fn against a file:// store and an s3:// store on a real
-// versitygw process.
 func forEachBackend(t *testing.T, fn func(t *testing.T, s *objstore.Store)) {
-	t.Run("file", func(t *testing.T) {
-		s, err := objstore.Open(context.Background(), "file://"+t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		fn(t, s)
-	})
-	t.Run("s3", func(t *testing.T) {
-		srv := s3test.StartServer(t)
-		t.Logf("versitygw ready in %s", srv.Startup)
-		s, err := objstore.Open(context.Background(), srv.URL(""))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		fn(t, s)
-	})
+	objstoretest.ForEachBackend(t, "", fn)
 }
 
 func put(t *testing.T, s *objstore.Store, key string, data []byte) {
