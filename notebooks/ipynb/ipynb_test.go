@@ -14,6 +14,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/lakebook/lakebook/notebooks"
+	"github.com/lakebook/lakebook/notebooks/internal/interoptest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -92,15 +93,7 @@ func TestFixturesRoundTrip(t *testing.T) {
 			if len(imp.Notebook.Paragraphs) != len(cells.Cells) {
 				t.Fatalf("%d paragraphs from %d cells", len(imp.Notebook.Paragraphs), len(cells.Cells))
 			}
-			if err := imp.Notebook.Validate(); err != nil {
-				t.Fatal(err)
-			}
-			if err := notebooks.ValidateName(imp.Notebook.Name); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := notebooks.Encode(imp.Notebook); err != nil {
-				t.Fatal(err)
-			}
+			interoptest.CheckImported(t, imp.Notebook)
 			out, err := Export(imp.Notebook, imp.Outputs)
 			if err != nil {
 				t.Fatal(err)
@@ -112,7 +105,7 @@ func TestFixturesRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sameParagraphs(t, imp.Notebook, again.Notebook)
+			interoptest.SameParagraphs(t, imp.Notebook, again.Notebook)
 			if !reflect.DeepEqual(outputTypes(imp.Outputs), outputTypes(again.Outputs)) {
 				t.Errorf("outputs %v, after export and import %v", outputTypes(imp.Outputs), outputTypes(again.Outputs))
 			}
@@ -131,19 +124,6 @@ func outputTypes(m map[string][]Output) map[string][]string {
 }
 
 type Output = notebooks.Output
-
-func sameParagraphs(t *testing.T, want, got *notebooks.Notebook) {
-	t.Helper()
-	if len(got.Paragraphs) != len(want.Paragraphs) {
-		t.Fatalf("%d paragraphs, want %d", len(got.Paragraphs), len(want.Paragraphs))
-	}
-	for i, w := range want.Paragraphs {
-		g := got.Paragraphs[i]
-		if !reflect.DeepEqual(g, w) {
-			t.Errorf("paragraph %d:\n got %#v\nwant %#v", i+1, g, w)
-		}
-	}
-}
 
 func TestFixtureContents(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join(interop, "fixtures", "test4.5.ipynb"))
@@ -239,7 +219,7 @@ func TestLakebookRoundTrip(t *testing.T) {
 	}
 	want2 := sample()
 	want2.ID = "" // the server gives imported notebooks their ids
-	sameParagraphs(t, want2, imp.Notebook)
+	interoptest.SameParagraphs(t, want2, imp.Notebook)
 	if imp.Notebook.Name != "sample" {
 		t.Errorf("name %q", imp.Notebook.Name)
 	}

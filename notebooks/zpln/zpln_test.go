@@ -11,24 +11,13 @@ import (
 	"testing"
 
 	"github.com/lakebook/lakebook/notebooks"
+	"github.com/lakebook/lakebook/notebooks/internal/interoptest"
 	"github.com/lakebook/lakebook/notebooks/ipynb"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
 const interop = "../testdata/interop"
-
-func sameParagraphs(t *testing.T, want, got *notebooks.Notebook) {
-	t.Helper()
-	if len(got.Paragraphs) != len(want.Paragraphs) {
-		t.Fatalf("%d paragraphs, want %d", len(got.Paragraphs), len(want.Paragraphs))
-	}
-	for i, w := range want.Paragraphs {
-		if g := got.Paragraphs[i]; !reflect.DeepEqual(g, w) {
-			t.Errorf("paragraph %d:\n got %#v\nwant %#v", i+1, g, w)
-		}
-	}
-}
 
 func TestFixturesRoundTrip(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(interop, "fixtures", "*.zpln"))
@@ -50,15 +39,7 @@ func TestFixturesRoundTrip(t *testing.T) {
 			if len(imp.Notebook.Paragraphs) != len(note.Paragraphs) {
 				t.Fatalf("%d paragraphs from %d", len(imp.Notebook.Paragraphs), len(note.Paragraphs))
 			}
-			if err := imp.Notebook.Validate(); err != nil {
-				t.Fatal(err)
-			}
-			if err := notebooks.ValidateName(imp.Notebook.Name); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := notebooks.Encode(imp.Notebook); err != nil {
-				t.Fatal(err)
-			}
+			interoptest.CheckImported(t, imp.Notebook)
 			out, err := Export(imp.Notebook, imp.Outputs)
 			if err != nil {
 				t.Fatal(err)
@@ -67,7 +48,7 @@ func TestFixturesRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sameParagraphs(t, imp.Notebook, again.Notebook)
+			interoptest.SameParagraphs(t, imp.Notebook, again.Notebook)
 			if !reflect.DeepEqual(imp.Outputs, again.Outputs) {
 				t.Errorf("outputs changed in the round trip")
 			}
@@ -80,7 +61,7 @@ func TestFixturesRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sameParagraphs(t, imp.Notebook, viaJupyter.Notebook)
+			interoptest.SameParagraphs(t, imp.Notebook, viaJupyter.Notebook)
 		})
 	}
 }
@@ -172,7 +153,7 @@ func TestLakebookRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	nb.ID = ""
-	sameParagraphs(t, nb, imp.Notebook)
+	interoptest.SameParagraphs(t, nb, imp.Notebook)
 	if !reflect.DeepEqual(imp.Outputs, outs) {
 		t.Errorf("outputs %#v", imp.Outputs)
 	}
