@@ -19,6 +19,7 @@ import (
 	"sync"
 
 	"github.com/lakebook/lakebook/notebooks"
+	"github.com/lakebook/lakebook/store/atomicfile"
 	"github.com/lakebook/lakebook/store/nbfile"
 )
 
@@ -52,7 +53,7 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("local: %w", err)
 	}
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") && strings.Contains(e.Name(), ".tmp-") {
+		if atomicfile.IsTemp(e.Name()) {
 			os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
@@ -250,8 +251,8 @@ func (s *Store) writeLocked(f *file, nb *notebooks.Notebook) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(s.path(nb.Name), data); err != nil {
-		return err
+	if err := atomicfile.WriteFile(s.path(nb.Name), data, 0o644); err != nil {
+		return fmt.Errorf("local: save: %w", err)
 	}
 	f.content, f.nb, f.broken = data, nb.Clone(), nil
 	s.files[f.id] = f
@@ -282,7 +283,7 @@ func (s *Store) Rename(ctx context.Context, id, name string) error {
 	if err := os.Remove(s.path(f.name)); err != nil {
 		return fmt.Errorf("local: rename: %w", err)
 	}
-	if err := syncDir(s.dir); err != nil {
+	if err := atomicfile.SyncDir(s.dir); err != nil {
 		return err
 	}
 	f.name = name
@@ -304,48 +305,5 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 		return fmt.Errorf("local: delete: %w", err)
 	}
 	delete(s.files, id)
-	return syncDir(s.dir)
-}
-
-// writeAtomic replaces path with data so that a crash leaves either the old or the new content.
-func writeAtomic(path string, data []byte) (err error) {
-	dir, base := filepath.Split(path)
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("local: save: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("local: save: %w", err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("local: save: %w", err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("local: save: %w", err)
-	}
-	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("local: save: %w", err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("local: save: %w", err)
-	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("local: sync dir: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("local: sync dir: %w", err)
-	}
-	return nil
+	return atomicfile.SyncDir(s.dir)
 }
