@@ -7,18 +7,19 @@ import (
 
 // Error codes. The server maps each to an HTTP status and a websocket error message.
 const (
-	EInvalid      = "invalid"      // bad input from the user: 400
-	ENotFound     = "not_found"    // 404
-	EConflict     = "conflict"     // the target changed or exists: 409
-	EBrokenFile   = "broken_file"  // a notebook file that does not parse: 422
-	EUnauthorized = "unauthorized" // 401
-	EForbidden    = "forbidden"    // 403
-	ETooLarge     = "too_large"    // 413
-	ERun          = "run_error"    // the paragraph's code failed (bad SQL, Go that does not compile, a panic)
-	EKernelDied   = "kernel_died"  // the kernel process died during the run; it was restarted
-	ECanceled     = "canceled"     // the run was cancelled
-	EInternal     = "internal"     // 500: details are logged, not shown
-	EUnavailable  = "unavailable"  // 503
+	EInvalid      = "invalid"       // bad input from the user: 400
+	ENotFound     = "not_found"     // 404
+	EConflict     = "conflict"      // the target changed or exists: 409
+	EBrokenFile   = "broken_file"   // a notebook file that does not parse: 422
+	EUnauthorized = "unauthorized"  // 401
+	EForbidden    = "forbidden"     // 403
+	ETooLarge     = "too_large"     // 413
+	ERun          = "run_error"     // the paragraph's code failed (bad SQL, Go that does not compile, a panic)
+	EKernelDied   = "kernel_died"   // the kernel process died during the run; it was restarted
+	ECanceled     = "canceled"      // the run was cancelled
+	EInternal     = "internal"      // 500: details are logged, not shown
+	EUnavailable  = "unavailable"   // 503
+	EStorage      = "storage_error" // object storage failed (unreachable, denied, dropped the connection): 502
 )
 
 // Error is an error with a code users and programs can act on. Message is safe to show to users.

@@ -32,6 +32,8 @@ func httpStatus(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case notebooks.EUnavailable:
 		return http.StatusServiceUnavailable
+	case notebooks.EStorage:
+		return http.StatusBadGateway
 	case notebooks.ECanceled:
 		return 499 // the client closed the request, as nginx counts it
 	case ENotImplemented:

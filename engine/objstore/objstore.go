@@ -37,6 +37,19 @@ import (
 // ErrNotFound is returned (wrapped) when a key does not exist.
 var ErrNotFound = errors.New("object not found")
 
+// ErrStorage is returned (wrapped) when the store failed rather than the request: it cannot be
+// reached, denies access, or dropped a connection. Callers tell bad input from a failing store
+// with it.
+var ErrStorage = errors.New("storage error")
+
+type storageError struct {
+	msg string
+	err error
+}
+
+func (e *storageError) Error() string   { return e.msg }
+func (e *storageError) Unwrap() []error { return []error{ErrStorage, e.err} }
+
 // Object is one listed object.
 type Object struct {
 	Key     string    // relative to the Store's root (URL path / prefix)
@@ -181,7 +194,11 @@ func wrap(op, where string, err error) error {
 	if gcerrors.Code(err) == gcerrors.NotFound {
 		return fmt.Errorf("objstore: %s %s: %w: %w", op, where, ErrNotFound, err)
 	}
-	return fmt.Errorf("objstore: %s %s: %w", op, where, err)
+	msg := err.Error()
+	if strings.Contains(msg, "get credentials") || strings.Contains(msg, "no EC2 IMDS role") {
+		msg = "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) for the server"
+	}
+	return &storageError{msg: fmt.Sprintf("objstore: %s %s: %s", op, where, msg), err: err}
 }
 
 // List lists every object under prefix, recursively, sorted by key.
@@ -242,6 +259,32 @@ func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 func (s *Store) Put(ctx context.Context, key string, data []byte) error {
 	if err := s.bucket.WriteAll(ctx, key, data, nil); err != nil {
 		return wrap("put", s.where(key), err)
+	}
+	return nil
+}
+
+// Upload writes the local file path to key, streaming it (multipart on S3), so a result
+// written back never has to fit in memory. A failed upload leaves no object.
+func (s *Store) Upload(ctx context.Context, key, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("objstore: upload %s: %w", s.where(key), err)
+	}
+	defer f.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w, err := s.bucket.NewWriter(ctx, key, nil)
+	if err != nil {
+		return wrap("upload", s.where(key), err)
+	}
+	if _, err := io.Copy(w, f); err != nil {
+		// Cancelling before Close makes the driver abort the upload instead of committing it.
+		cancel()
+		w.Close()
+		return wrap("upload", s.where(key), err)
+	}
+	if err := w.Close(); err != nil {
+		return wrap("upload", s.where(key), err)
 	}
 	return nil
 }

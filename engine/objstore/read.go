@@ -174,6 +174,9 @@ func (s *Store) ReadRange(ctx context.Context, key string, off, n int64) ([]byte
 // do not match the expected size: the object changed or the transfer was torn.
 var ErrSizeMismatch = errors.New("size mismatch")
 
+// ErrChanged is returned (wrapped) when an object's ETag is not the one its caller listed.
+var ErrChanged = errors.New("object changed since it was listed")
+
 // Download fetches key into the file dst. It writes a temporary file in dst's
 // directory and renames it into place only when the byte count equals
 // wantSize, so a torn or stale download never becomes dst. If wantETag is not
@@ -188,7 +191,7 @@ func (s *Store) Download(ctx context.Context, key, dst string, wantSize int64, w
 			return wrap("download", where, err)
 		}
 		if got := etagOfAttrs(a); got != "" && s.scheme == "s3" && got != wantETag {
-			return fmt.Errorf("objstore: download %s: etag is %s, want %s (object changed since listing)", where, got, wantETag)
+			return fmt.Errorf("objstore: download %s: %w: etag is %s, want %s", where, ErrChanged, got, wantETag)
 		}
 	}
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
