@@ -8,7 +8,7 @@ DATA := node_modules/vega-datasets/data
 GO_SOURCES := $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './workspace/*' 2>/dev/null) go.mod go.sum
 WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/build.mjs package-lock.json
 
-.PHONY: run build web templ test test-go test-web test-e2e deps chromium bench clean
+.PHONY: run build web templ test test-go test-web test-e2e deps chromium bench bench-tpch clean
 
 run: build $(WORKSPACE)/data/flights-3m.parquet $(WORKSPACE)/data/airports.csv
 	./$(BIN) serve --addr $(ADDR) --dir $(WORKSPACE)
@@ -55,9 +55,15 @@ test-web: deps
 test-e2e: build chromium
 	LAKEBOOK_BIN=$(CURDIR)/$(BIN) LAKEBOOK_DATA=$(CURDIR)/$(DATA) npm run --silent test:e2e
 
-bench: build
+bench: build bench-tpch
 	LAKEBOOK_BIN=$(CURDIR)/$(BIN) $(GO) run ./bench/roundtrip
 	$(GO) test -run XXX -bench . -benchtime 20x ./kernels/... ./engine/...
+
+# TPC-H SF1 as hive-partitioned Parquet in a local versitygw: lakebook cold and warm against
+# DuckDB alone on the same files. SF=0.1 for a quick run.
+SF ?= 1
+bench-tpch:
+	$(GO) run ./bench/tpch -sf $(SF) -runs 5
 
 clean:
 	rm -rf bin web/dist/app.js web/dist/app.css node_modules/.stamp

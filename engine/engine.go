@@ -8,15 +8,23 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/lakebook/lakebook/engine/cache"
+	"github.com/lakebook/lakebook/engine/catalog"
+	"github.com/lakebook/lakebook/engine/crawl"
+	"github.com/lakebook/lakebook/engine/internal/fspath"
 )
 
 // Options configure an Engine. Zero values get the defaults documented on each field.
@@ -34,7 +42,9 @@ type Options struct {
 	// TempDir is where DuckDB spills big results and intermediate data.
 	// Default: Dir/.lakebook/tmp.
 	TempDir string
-	// MemoryLimit caps DuckDB's memory, as DuckDB writes it ("4GB"). Default: DuckDB's (80% of RAM).
+	// MemoryLimit caps DuckDB's memory, as DuckDB writes it ("4GB"); past it DuckDB spills to
+	// TempDir. Default: half the machine's memory, leaving the rest to Go kernels and the
+	// page cache (DuckDB's own default is 80%).
 	MemoryLimit string
 	// Threads caps DuckDB's worker threads. Default: one per core.
 	Threads int
@@ -46,8 +56,20 @@ type Options struct {
 	// (EXPLAIN, PRAGMA, CALL, INSERT … RETURNING). Default: 10,000.
 	DirectRowLimit int
 	// AllowAnyPath lets SQL read and write any file the server process can. By default DuckDB
-	// is confined (enable_external_access=false) to Dir and TempDir.
+	// is confined (enable_external_access=false) to Dir, TempDir and CacheDir, and catalog
+	// locations on local disk to Dir.
 	AllowAnyPath bool
+	// CatalogPath is the catalog file. Default: Dir/.lakebook/catalog.json.
+	CatalogPath string
+	// CacheDir holds local copies of catalog tables' files. Default: Dir/.lakebook/cache.
+	CacheDir string
+	// CacheBytes bounds the cache. Default: 10 GiB.
+	CacheBytes int64
+	// MaxQueries is how many queries run at once; the rest wait in order. Default: the number
+	// of cores, at least 2.
+	MaxQueries int
+	// Crawl tunes the crawler.
+	Crawl crawl.Options
 }
 
 // Engine is the shared SQL engine. It is safe for concurrent use; each notebook works through
@@ -60,6 +82,9 @@ type Engine struct {
 	// against the process's working directory first, and that directory is outside Dir.
 	relativeOK bool
 	sessions   atomic.Int64
+	cat        *catalog.Catalog
+	cache      *cache.Cache
+	admit      *admission
 }
 
 // Open opens the engine's database and configures it for the workspace.
@@ -80,14 +105,14 @@ func Open(opts Options) (*Engine, error) {
 	}
 	connector, err := duckdb.NewConnector(dsn, nil)
 	if err != nil {
-		return nil, fmt.Errorf("engine: open %s: %w", orDefault(dsn, "in-memory database"), err)
+		return nil, fmt.Errorf("engine: open %s: %w", cmp.Or(dsn, "in-memory database"), err)
 	}
 	db := sql.OpenDB(connector)
 	// A connection handed back to the pool must be closed, never reused: its temp tables
 	// belong to the notebook session that used it.
 	db.SetMaxIdleConns(0)
 
-	e := &Engine{db: db, opts: opts}
+	e := &Engine{db: db, opts: opts, admit: newAdmission(opts.MaxQueries)}
 	if err := e.configure(); err != nil {
 		db.Close()
 		return nil, err
@@ -96,8 +121,21 @@ func Open(opts Options) (*Engine, error) {
 		db.Close()
 		return nil, fmt.Errorf("engine: %w", err)
 	}
+	e.cat, err = catalog.Open(catalog.Options{Dir: opts.Dir, Path: opts.CatalogPath, AllowAnyPath: opts.AllowAnyPath, Crawl: opts.Crawl})
+	if err != nil {
+		e.Close()
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	e.cache, err = cache.Open(cache.Options{Dir: opts.CacheDir, MaxBytes: opts.CacheBytes})
+	if err != nil {
+		e.Close()
+		return nil, fmt.Errorf("engine: %w", err)
+	}
 	return e, nil
 }
+
+// Catalog returns the engine's table catalog.
+func (e *Engine) Catalog() *catalog.Catalog { return e.cat }
 
 func (o Options) withDefaults() (Options, error) {
 	if o.Dir == "" {
@@ -129,6 +167,23 @@ func (o Options) withDefaults() (Options, error) {
 		o.MaxPageSize = 10_000
 	}
 	o.MaxPageSize = max(o.MaxPageSize, o.PageSize)
+	if o.CacheDir == "" {
+		o.CacheDir = filepath.Join(dir, ".lakebook", "cache")
+	}
+	if o.CacheDir, err = filepath.Abs(o.CacheDir); err != nil {
+		return o, fmt.Errorf("engine: cache dir: %w", err)
+	}
+	if o.CacheBytes <= 0 {
+		o.CacheBytes = 10 << 30
+	}
+	if o.MemoryLimit == "" {
+		if ram := physicalMemory(); ram > 0 {
+			o.MemoryLimit = fmt.Sprintf("%dMiB", ram/2>>20)
+		}
+	}
+	if o.MaxQueries <= 0 {
+		o.MaxQueries = max(2, runtime.NumCPU())
+	}
 	if o.DirectRowLimit <= 0 {
 		o.DirectRowLimit = 10_000
 	}
@@ -153,13 +208,15 @@ func (e *Engine) configure() error {
 	e.relativeOK = true
 	if !o.AllowAnyPath {
 		dirs := []string{withSlash(o.Dir)}
-		if !within(o.TempDir, o.Dir) {
-			dirs = append(dirs, withSlash(o.TempDir))
+		for _, d := range []string{o.TempDir, o.CacheDir} {
+			if !fspath.Within(d, o.Dir) {
+				dirs = append(dirs, withSlash(d))
+			}
 		}
 		// DuckDB checks a relative path as written, then opens it against the working
 		// directory before trying file_search_path, so relative paths are only safe to allow
 		// when the working directory is inside the workspace.
-		if wd, err := os.Getwd(); err == nil && within(wd, o.Dir) {
+		if wd, err := os.Getwd(); err == nil && fspath.Within(wd, o.Dir) {
 			dirs = append(dirs, "./")
 		} else {
 			e.relativeOK = false
@@ -186,16 +243,22 @@ func (e *Engine) configure() error {
 	return nil
 }
 
-// Close closes the database. Sessions must be closed first.
+// Close closes the database, the catalog and the cache. Sessions must be closed first.
 func (e *Engine) Close() error {
-	err := e.db.Close()
+	var errs []error
+	if err := e.db.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("engine: close: %w", err))
+	}
 	if e.parser != nil {
 		e.parser.close()
 	}
-	if err != nil {
-		return fmt.Errorf("engine: close: %w", err)
+	if e.cat != nil {
+		errs = append(errs, e.cat.Close())
 	}
-	return nil
+	if e.cache != nil {
+		errs = append(errs, e.cache.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // Dir returns the absolute workspace directory.
@@ -208,8 +271,17 @@ func (e *Engine) Session(ctx context.Context) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: session: %w", err)
 	}
+	// Progress is read through the C API (see progress.go), never printed. It is a setting of
+	// the connection, not of the database.
+	for _, set := range []string{"SET enable_progress_bar = true", "SET enable_progress_bar_print = false"} {
+		if _, err := conn.ExecContext(ctx, set); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("engine: session: %s: %w", set, err)
+		}
+	}
 	return &Session{
 		e:       e,
+		prog:    newProgressHandle(conn),
 		id:      e.sessions.Add(1),
 		conn:    conn,
 		busy:    make(chan struct{}, 1),
@@ -221,17 +293,4 @@ func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'
 
 func withSlash(dir string) string {
 	return strings.TrimSuffix(dir, string(filepath.Separator)) + string(filepath.Separator)
-}
-
-// within reports whether path is dir or inside it.
-func within(path, dir string) bool {
-	rel, err := filepath.Rel(dir, path)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
-}
-
-func orDefault(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -33,6 +34,8 @@ type Result struct {
 	Message string
 	// Elapsed is how long Query took, including any wait for the session's previous call.
 	Elapsed time.Duration
+	// Stats is what the run read: files scanned and pruned, bytes fetched, cache hits.
+	Stats notebooks.QueryStats
 }
 
 // Session is one notebook's connection to the engine. Its methods may be called concurrently,
@@ -41,6 +44,7 @@ type Session struct {
 	e    *Engine
 	id   int64
 	conn *sql.Conn
+	prog progressHandle
 	busy chan struct{} // held while the connection is in use
 
 	mu        sync.Mutex // guards the fields below
@@ -67,6 +71,12 @@ type result struct {
 // code ERun, pointing at its line and column; cancelling ctx returns ECanceled within
 // milliseconds and leaves the session usable.
 func (s *Session) Query(ctx context.Context, text string) (*Result, error) {
+	return s.QueryWith(ctx, text, nil)
+}
+
+// QueryWith is Query, telling progress (may be nil) where the run is: waiting for one of the
+// engine's query slots, fetching catalog tables' files, running.
+func (s *Session) QueryWith(ctx context.Context, text string, progress func(notebooks.Progress)) (*Result, error) {
 	start := time.Now()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -74,35 +84,98 @@ func (s *Session) Query(ctx context.Context, text string) (*Result, error) {
 		return nil, err
 	}
 	defer s.release()
-	res, err := s.run(ctx, text)
+	rs := &runState{progress: progress}
+	free, err := s.e.admit.acquire(ctx, func(pos int) {
+		rs.report(notebooks.Progress{Phase: notebooks.PhaseQueued, Position: pos})
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer free()
+	rs.stats.QueuedMs = sinceMs(start)
+	stop := s.watchProgress(rs)
+	res, err := s.run(ctx, text, rs)
+	stop()
 	if err != nil {
 		return nil, err
 	}
 	res.Elapsed = time.Since(start)
+	rs.stats.ElapsedMs = res.Elapsed.Milliseconds()
+	rs.stats.Rows = res.RowCount
+	res.Stats = rs.stats
 	return res, nil
 }
 
-func (s *Session) run(ctx context.Context, text string) (*Result, error) {
-	n, err := s.e.parser.count(text)
+func (s *Session) run(ctx context.Context, text string, rs *runState) (*Result, error) {
+	spans := split(text)
+	ext := make([]*extStmt, len(spans))
+	nExt := 0
+	if s.e.cat != nil {
+		for i, sp := range spans {
+			x, err := parseExternal(text[sp.Start:sp.End])
+			if err != nil {
+				e := notebooks.Errorf(notebooks.ERun, "%s", err)
+				e.Line, e.Column = lineColumn(text, sp.Start+err.(*extError).off)
+				return nil, e
+			}
+			if x != nil {
+				ext[i] = x
+				nExt++
+			}
+		}
+	}
+	check := text
+	if nExt > 0 {
+		check = blankExternal(text, spans, ext)
+	}
+	n, err := s.e.parser.count(check)
 	if err != nil {
 		return nil, s.fail(ctx, err, text, execText{sql: text, span: stmtSpan{0, len(text)}}, false)
 	}
-	if n == 0 {
+	if n+nExt == 0 {
 		return &Result{}, nil
 	}
-	spans := split(text)
-	if len(spans) != n {
+	if n+nExt != len(spans) {
+		if nExt > 0 {
+			return nil, notebooks.Errorf(notebooks.ERun, "this paragraph could not be split into statements; put CREATE EXTERNAL TABLE and the like in a paragraph of their own")
+		}
 		// The lexer and DuckDB disagree: let DuckDB split, and read the last result directly.
+		done, err := s.bringIn(ctx, text, rs)
+		if err != nil {
+			return nil, err
+		}
+		defer done()
 		return s.direct(ctx, text, text, stmtSpan{0, len(text)}, false)
 	}
-	multi := n > 1
-	for _, sp := range spans[:n-1] {
+	multi := len(spans) > 1
+	for i, sp := range spans[:len(spans)-1] {
+		if ext[i] != nil {
+			if _, err := s.external(ctx, text, sp, ext[i], rs, multi); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		stmt := text[sp.Start:sp.End]
-		if _, err := s.conn.ExecContext(ctx, stmt); err != nil {
+		done, err := s.bringIn(ctx, stmt, rs)
+		if err != nil {
+			return nil, atStatement(err, text, sp, multi)
+		}
+		_, err = s.conn.ExecContext(ctx, stmt)
+		done()
+		if err != nil {
 			return nil, s.fail(ctx, err, text, execText{sql: stmt, span: sp}, multi)
 		}
 	}
-	return s.last(ctx, text, spans[n-1], multi)
+	last := spans[len(spans)-1]
+	if x := ext[len(spans)-1]; x != nil {
+		return s.external(ctx, text, last, x, rs, multi)
+	}
+	done, err := s.bringIn(ctx, text[last.Start:last.End], rs)
+	if err != nil {
+		return nil, atStatement(err, text, last, multi)
+	}
+	defer done()
+	return s.last(ctx, text, last, multi)
 }
 
 // split is splitStatements; tests replace it to exercise the fallback.
@@ -173,7 +246,7 @@ func (s *Session) materialized(ctx context.Context, table string, count int64) (
 // page in order; DuckDB pushes it into the scan, which makes it several times faster than
 // LIMIT/OFFSET, needed only when a column named rowid hides the pseudo-column.
 func (r *result) pageQuery(offset, limit int64) string {
-	sel := cmpOr(r.sel, "*")
+	sel := cmp.Or(r.sel, "*")
 	if r.rowidColumn {
 		return fmt.Sprintf("SELECT %s FROM temp.main.%s LIMIT %d OFFSET %d", sel, r.table, limit, offset)
 	}
@@ -283,13 +356,6 @@ var readableTypes = map[duckdb.Type]bool{
 }
 
 func quoteIdent(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
 
 // direct runs a statement whose rows cannot be put in a table (EXPLAIN, PRAGMA, CALL,
 // INSERT … RETURNING) or that returns none, keeping at most DirectRowLimit rows.

@@ -34,38 +34,17 @@ func splitStatements(text string) []stmtSpan {
 		start = end + 1
 		hasCode = false
 	}
-	n := len(text)
-	for i := 0; i < n; {
-		c := text[i]
+	for i := 0; i < len(text); {
+		kind, end := scan(text, i)
 		switch {
-		case c == ';':
+		case kind == tokOther && text[i] == ';':
 			emit(i)
-			i++
-		case c == '-' && i+1 < n && text[i+1] == '-':
-			i = skipLineComment(text, i)
-		case c == '/' && i+1 < n && text[i+1] == '*':
-			i = skipBlockComment(text, i)
-		case c == '\'':
+		case kind != tokSpace && kind != tokComment:
 			hasCode = true
-			i = skipQuoted(text, i, '\'', isEscapeString(text, i))
-		case c == '"':
-			hasCode = true
-			i = skipQuoted(text, i, '"', false)
-		case c == '$' && (i == 0 || !isIdentChar(text[i-1])):
-			hasCode = true
-			if end, ok := skipDollarQuoted(text, i); ok {
-				i = end
-			} else {
-				i++
-			}
-		case isSpace(c):
-			i++
-		default:
-			hasCode = true
-			i++
 		}
+		i = end
 	}
-	emit(n)
+	emit(len(text))
 	return spans
 }
 

@@ -5,6 +5,10 @@ const (
 	OutputText  = "text"
 	OutputTable = "table"
 	OutputHTML  = "html"
+	// OutputStats and OutputProgress are not shown as outputs: a kernel emits them and the
+	// server moves them into the run's stats and progress.
+	OutputStats    = "stats"
+	OutputProgress = "progress"
 )
 
 // Output is one piece of a paragraph's result. Which fields are set depends on Type:
@@ -22,6 +26,9 @@ type Output struct {
 	Rows     [][]any  `json:"rows,omitempty"`
 	RowCount *int64   `json:"rowCount,omitempty"`
 	ResultID string   `json:"resultId,omitempty"`
+
+	Stats    *QueryStats `json:"stats,omitempty"`
+	Progress *Progress   `json:"progress,omitempty"`
 }
 
 // Column describes one column of a table output.

@@ -39,7 +39,9 @@ type Options struct {
 	AllowedOrigins []string
 	Store          NotebookStore
 	NewKernel      KernelFactory
-	Logger         *slog.Logger
+	// Catalog serves /api/catalog; nil answers those routes with not_implemented.
+	Catalog Catalog
+	Logger  *slog.Logger
 	// MaxBodyBytes bounds JSON request bodies (default 8 MiB).
 	MaxBodyBytes int64
 	// IdleTimeout closes a notebook session (its kernels, its results) once nobody has had it
@@ -173,6 +175,11 @@ func (s *Server) routes() {
 	api("GET /api/notebooks/{id}/revisions", s.handleRevisions)
 	api("GET /api/notebooks/{id}/revisions/{rev}/diff", s.handleDiff)
 	api("POST /api/notebooks/{id}/revisions/{rev}/restore", s.handleRestore)
+	api("GET /api/catalog/tables", s.handleListTables)
+	api("POST /api/catalog/tables", s.handleRegisterTable)
+	api("GET /api/catalog/tables/{name}", s.handleGetTable)
+	api("DELETE /api/catalog/tables/{name}", s.handleDropTable)
+	api("POST /api/catalog/crawl", s.handleCrawl)
 	m.Handle("/api/", s.requireAuth(s.apiHandler(func(w http.ResponseWriter, r *http.Request) error {
 		return notebooks.Errorf(notebooks.ENotFound, "no API route %s %s", r.Method, r.URL.Path)
 	})))

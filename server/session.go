@@ -68,6 +68,9 @@ type runView struct {
 	ElapsedMs int64              `json:"elapsedMs"`
 	Outputs   []notebooks.Output `json:"outputs"`
 	Error     *notebooks.Error   `json:"error,omitempty"`
+	// Stats is what a SQL run read; Progress is where a SQL run is, while it waits or runs.
+	Stats    *notebooks.QueryStats `json:"stats,omitempty"`
+	Progress *notebooks.Progress   `json:"progress,omitempty"`
 }
 
 // paragraphView is a paragraph as clients see it: its content, its rev, and its latest run.
@@ -555,6 +558,15 @@ func (ss *session) kernel(ctx context.Context, lang notebooks.Lang) (Kernel, err
 }
 
 func (ss *session) appendOutputLocked(r *run, o notebooks.Output) {
+	switch o.Type {
+	case notebooks.OutputStats:
+		r.view.Stats = o.Stats
+		return // sent with the final status
+	case notebooks.OutputProgress:
+		r.view.Progress = o.Progress
+		ss.broadcastLocked(event{Type: "progress", ID: r.pid, RunID: r.view.RunID, Progress: o.Progress})
+		return
+	}
 	outs := r.view.Outputs
 	idx := len(outs)
 	if o.Type == notebooks.OutputText && idx > 0 && outs[idx-1].Type == notebooks.OutputText && outs[idx-1].Stream == o.Stream && o.Stream != "" {
@@ -593,6 +605,7 @@ func (ss *session) finishLocked(r *run, err error) {
 	if r.view.StartedAt != nil {
 		r.view.ElapsedMs = time.Since(*r.view.StartedAt).Milliseconds()
 	}
+	r.view.Progress = nil
 	ss.broadcastStatusLocked(r)
 	ss.active = time.Now()
 	close(r.done)
@@ -615,7 +628,7 @@ func (ss *session) idleSince(d time.Duration) bool {
 
 func (ss *session) broadcastStatusLocked(r *run) {
 	ss.broadcastLocked(event{Type: "status", ID: r.pid, RunID: r.view.RunID, Status: r.view.Status,
-		StartedAt: r.view.StartedAt, ElapsedMs: &r.view.ElapsedMs, Error: r.view.Error})
+		StartedAt: r.view.StartedAt, ElapsedMs: &r.view.ElapsedMs, Error: r.view.Error, Stats: r.view.Stats})
 }
 
 // result returns a copy of a run's view once it is done.
@@ -652,20 +665,22 @@ func (ss *session) page(ctx context.Context, resultID string, offset, limit int6
 
 // event is a message pushed to clients; see docs/protocol.md.
 type event struct {
-	Type      string            `json:"type"`
-	Notebook  *notebookView     `json:"notebook,omitempty"`
-	Paragraph *paragraphView    `json:"paragraph,omitempty"`
-	ID        string            `json:"id,omitempty"`
-	Index     *int              `json:"index,omitempty"`
-	Name      string            `json:"name,omitempty"`
-	RunID     int64             `json:"runId,omitempty"`
-	Status    string            `json:"status,omitempty"`
-	StartedAt *time.Time        `json:"startedAt,omitempty"`
-	ElapsedMs *int64            `json:"elapsedMs,omitempty"`
-	Error     *notebooks.Error  `json:"error,omitempty"`
-	Output    *notebooks.Output `json:"output,omitempty"`
-	Reason    string            `json:"reason,omitempty"`
-	Lang      notebooks.Lang    `json:"lang,omitempty"`
+	Type      string                `json:"type"`
+	Notebook  *notebookView         `json:"notebook,omitempty"`
+	Paragraph *paragraphView        `json:"paragraph,omitempty"`
+	ID        string                `json:"id,omitempty"`
+	Index     *int                  `json:"index,omitempty"`
+	Name      string                `json:"name,omitempty"`
+	RunID     int64                 `json:"runId,omitempty"`
+	Status    string                `json:"status,omitempty"`
+	StartedAt *time.Time            `json:"startedAt,omitempty"`
+	ElapsedMs *int64                `json:"elapsedMs,omitempty"`
+	Error     *notebooks.Error      `json:"error,omitempty"`
+	Output    *notebooks.Output     `json:"output,omitempty"`
+	Stats     *notebooks.QueryStats `json:"stats,omitempty"`
+	Progress  *notebooks.Progress   `json:"progress,omitempty"`
+	Reason    string                `json:"reason,omitempty"`
+	Lang      notebooks.Lang        `json:"lang,omitempty"`
 }
 
 func (ss *session) broadcastLocked(e event) {

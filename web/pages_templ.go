@@ -302,14 +302,14 @@ func NotebookPage(d NotebookData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "</h1><span class=\"spacer\"></span> <span class=\"conn\" data-testid=\"connection\" data-state=\"connecting\">connecting</span> <button type=\"button\" class=\"btn\" data-testid=\"history\" title=\"Checkpoints of this notebook: save one, see changes, restore\">History</button> <select class=\"export\" data-testid=\"export\" aria-label=\"Export\" title=\"Download this notebook\"><option value=\"\">Export…</option> <option value=\"ipynb\">Jupyter (.ipynb)</option> <option value=\"zpln\">Zeppelin (.zpln)</option> <option value=\"html\">HTML report</option> <option value=\"nb\">lakebook (.nb.md)</option></select> <button type=\"button\" class=\"btn\" data-testid=\"restart-kernel\" title=\"Restart this notebook's Go and SQL kernels: variables and temp tables are lost\">Restart kernels</button> <button type=\"button\" class=\"btn primary\" data-testid=\"run-all\" title=\"Run every paragraph in order\">Run all</button></header><main id=\"app\" class=\"notebook\" data-notebook-id=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "</h1><span class=\"spacer\"></span> <span class=\"conn\" data-testid=\"connection\" data-state=\"connecting\">connecting</span> <button type=\"button\" class=\"btn\" data-testid=\"catalog\" title=\"Tables crawled from data folders and buckets: columns, partitions, sizes; crawl a location\">Catalog</button> <button type=\"button\" class=\"btn\" data-testid=\"history\" title=\"Checkpoints of this notebook: save one, see changes, restore\">History</button> <select class=\"export\" data-testid=\"export\" aria-label=\"Export\" title=\"Download this notebook\"><option value=\"\">Export…</option> <option value=\"ipynb\">Jupyter (.ipynb)</option> <option value=\"zpln\">Zeppelin (.zpln)</option> <option value=\"html\">HTML report</option> <option value=\"nb\">lakebook (.nb.md)</option></select> <button type=\"button\" class=\"btn\" data-testid=\"restart-kernel\" title=\"Restart this notebook's Go and SQL kernels: variables and temp tables are lost\">Restart kernels</button> <button type=\"button\" class=\"btn primary\" data-testid=\"run-all\" title=\"Run every paragraph in order\">Run all</button></header><main id=\"app\" class=\"notebook\" data-notebook-id=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var18 string
 			templ_7745c5c3_Var18, templ_7745c5c3_Err = templruntime.NewAttributeExpression(d.ID).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 86, Col: 57}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 87, Col: 57}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var18)
 			if templ_7745c5c3_Err != nil {

@@ -36,8 +36,14 @@ type Main struct {
 	Store          string
 	AllowedOrigins []string
 	Token          string
-	Stdout         io.Writer
-	Logger         *slog.Logger
+	// MemoryLimit caps DuckDB's memory ("8GB"); beyond it DuckDB spills to the workspace.
+	MemoryLimit string
+	// CacheBytes bounds the local cache of S3 objects.
+	CacheBytes int64
+	// MaxQueries is how many SQL queries run at once; 0 for the number of cores (at least 2).
+	MaxQueries int
+	Stdout     io.Writer
+	Logger     *slog.Logger
 
 	// URL is the server's address with the token, set by Run.
 	URL string
@@ -72,6 +78,9 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Addr, "addr", m.Addr, "address to listen on")
 	fs.StringVar(&m.Dir, "dir", m.Dir, "workspace folder: notebooks/, data/ and lakebook's state")
 	fs.StringVar(&m.Store, "store", m.Store, "where notebooks live: empty for DIR/notebooks (with revision history), or s3://bucket/prefix?endpoint=…&region=…")
+	fs.StringVar(&m.MemoryLimit, "memory-limit", m.MemoryLimit, "DuckDB's memory limit, as 8GB; beyond it queries spill to DIR/.lakebook/tmp (default: half the machine's memory)")
+	fs.Int64Var(&m.CacheBytes, "cache-bytes", m.CacheBytes, "bound in bytes of the local cache of S3 objects, DIR/.lakebook/cache (default 10 GiB)")
+	fs.IntVar(&m.MaxQueries, "max-queries", m.MaxQueries, "SQL queries that run at once; the rest queue (default: cores, at least 2)")
 	fs.Var((*listFlag)(&m.AllowedOrigins), "allowed-origin", "another origin (scheme://host:port) whose pages may use this server; repeatable")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -105,7 +114,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := os.Chdir(dir); err != nil {
 		return err
 	}
-	if m.engine, err = engine.Open(engine.Options{Dir: dir}); err != nil {
+	if m.engine, err = engine.Open(engine.Options{Dir: dir, MemoryLimit: m.MemoryLimit, CacheBytes: m.CacheBytes, MaxQueries: m.MaxQueries}); err != nil {
 		return err
 	}
 	md := mdkernel.New()
@@ -131,6 +140,7 @@ func (m *Main) Run(ctx context.Context) error {
 		AllowedOrigins: m.AllowedOrigins,
 		Store:          m.store,
 		NewKernel:      newKernel,
+		Catalog:        m.engine.Catalog(),
 		Logger:         m.Logger,
 	})
 	if m.listener, err = net.Listen("tcp", m.Addr); err != nil {

@@ -431,7 +431,7 @@ func crawlError(ctx context.Context, where string, err error) error {
 	case errors.Is(err, crawl.ErrNoFiles):
 		return notebooks.Errorf(notebooks.EInvalid, "no data files at %s", where)
 	case errors.Is(err, objstore.ErrNotFound):
-		return notebooks.Errorf(notebooks.ENotFound, "%s", strings.TrimPrefix(err.Error(), "crawl: "))
+		return notebooks.Errorf(notebooks.ENotFound, "%s", strings.ReplaceAll(strings.TrimPrefix(err.Error(), "crawl: "), "objstore: ", ""))
 	case errors.Is(err, objstore.ErrStorage):
 		return notebooks.Errorf(notebooks.EStorage, "%s", strings.ReplaceAll(strings.TrimPrefix(err.Error(), "crawl: "), "objstore: ", ""))
 	}

@@ -42,13 +42,16 @@ var ErrNotFound = errors.New("object not found")
 // with it.
 var ErrStorage = errors.New("storage error")
 
-type storageError struct {
-	msg string
-	err error
+// storeError is a failed store operation: its message is short (the operation, the object and
+// the server's own words), and it unwraps to ErrStorage or ErrNotFound and to the driver's error.
+type storeError struct {
+	msg  string
+	kind error
+	err  error
 }
 
-func (e *storageError) Error() string   { return e.msg }
-func (e *storageError) Unwrap() []error { return []error{ErrStorage, e.err} }
+func (e *storeError) Error() string   { return e.msg }
+func (e *storeError) Unwrap() []error { return []error{e.kind, e.err} }
 
 // Object is one listed object.
 type Object struct {
@@ -191,14 +194,34 @@ func (s *Store) where(key string) string {
 }
 
 func wrap(op, where string, err error) error {
+	kind, msg := ErrStorage, cause(err)
 	if gcerrors.Code(err) == gcerrors.NotFound {
-		return fmt.Errorf("objstore: %s %s: %w: %w", op, where, ErrNotFound, err)
+		kind, msg = ErrNotFound, "not found ("+msg+")"
 	}
+	return &storeError{msg: fmt.Sprintf("objstore: %s %s: %s", op, where, msg), kind: kind, err: err}
+}
+
+// cause is what a person needs of a driver error: the S3 error code and message, or the
+// network failure, without the SDK's request ids and wrapping.
+func cause(err error) string {
 	msg := err.Error()
 	if strings.Contains(msg, "get credentials") || strings.Contains(msg, "no EC2 IMDS role") {
-		msg = "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) for the server"
+		return "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) for the server"
 	}
-	return &storageError{msg: fmt.Sprintf("objstore: %s %s: %s", op, where, msg), err: err}
+	if i := strings.Index(msg, "(code="); i >= 0 {
+		if j := strings.Index(msg[i:], "): "); j >= 0 {
+			msg = msg[i+j+3:]
+		}
+	}
+	if strings.HasPrefix(msg, "operation error ") {
+		if k := strings.Index(msg, "HostID: "); k >= 0 {
+			if c := strings.Index(msg[k:], ", "); c >= 0 {
+				msg = msg[k+c+2:]
+			}
+		}
+		msg = strings.TrimPrefix(msg, "api error ")
+	}
+	return msg
 }
 
 // List lists every object under prefix, recursively, sorted by key.

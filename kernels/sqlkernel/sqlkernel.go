@@ -39,8 +39,13 @@ func New(ctx context.Context, e *engine.Engine) (*Kernel, error) {
 // for one that does not ("OK", "3 rows affected", an EXPLAIN plan), or both when a result was
 // cut short. Errors are *notebooks.Error with code ERun (line and column set when DuckDB gives
 // a position) or ECanceled.
+//
+// While it waits for a query slot or fetches catalog tables' files it emits progress, and at
+// the end the run's stats.
 func (k *Kernel) Run(ctx context.Context, code string, emit func(notebooks.Output)) error {
-	res, err := k.s.Query(ctx, code)
+	res, err := k.s.QueryWith(ctx, code, func(p notebooks.Progress) {
+		emit(notebooks.Output{Type: notebooks.OutputProgress, Progress: &p})
+	})
 	if err != nil {
 		return err
 	}
@@ -51,6 +56,7 @@ func (k *Kernel) Run(ctx context.Context, code string, emit func(notebooks.Outpu
 	if res.Message != "" {
 		emit(notebooks.TextOutput("", res.Message))
 	}
+	emit(notebooks.Output{Type: notebooks.OutputStats, Stats: &res.Stats})
 	return nil
 }
 

@@ -56,12 +56,12 @@ func TestRun(t *testing.T) {
 		text  string   // text of the last text output
 		rows  int64
 	}{
-		{"table", "select range as i from range(250)", []string{"table"}, "", 250},
-		{"ddl", "create temp table t (a int)", []string{"text"}, "OK", 0},
-		{"insert", "insert into t values (1), (2)", []string{"text"}, "2 rows affected", 0},
-		{"multi", "insert into t values (3); select * from t order by a", []string{"table"}, "", 3},
-		{"explain", "explain select * from t", []string{"text"}, "", 0},
-		{"empty", "-- nothing", nil, "", 0},
+		{"table", "select range as i from range(250)", []string{"table", "stats"}, "", 250},
+		{"ddl", "create temp table t (a int)", []string{"text", "stats"}, "OK", 0},
+		{"insert", "insert into t values (1), (2)", []string{"text", "stats"}, "2 rows affected", 0},
+		{"multi", "insert into t values (3); select * from t order by a", []string{"table", "stats"}, "", 3},
+		{"explain", "explain select * from t", []string{"text", "stats"}, "", 0},
+		{"empty", "-- nothing", []string{"stats"}, "", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,6 +85,10 @@ func TestRun(t *testing.T) {
 				case notebooks.OutputText:
 					if tt.text != "" && o.Text != tt.text {
 						t.Errorf("text = %q, want %q", o.Text, tt.text)
+					}
+				case notebooks.OutputStats:
+					if o.Stats.Rows != tt.rows {
+						t.Errorf("stats: rows %d, want %d", o.Stats.Rows, tt.rows)
 					}
 				}
 			}

@@ -1,6 +1,6 @@
 // Package s3test runs a real S3 server (versitygw, posix backend over a temp
 // directory) for tests: the engine's object storage and the notebook stores use it.
-// It is a test helper; nothing outside tests imports it.
+// Besides tests, only benchmarks import it (Launch, for bench/tpch).
 //
 // The versitygw binary is built once with `go install` into
 // <os.UserCacheDir()>/lakebook/bin (about 50–80 s the first time) and reused;
@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -31,7 +32,7 @@ import (
 const Version = "v1.8.0"
 
 // Credentials the server is started with; Start sets them as
-// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY for the test.
+// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY for the test (see Server.Env).
 const (
 	AccessKey = "lakebooktest"
 	SecretKey = "lakebooktestsecret"
@@ -46,6 +47,10 @@ type Server struct {
 	Dir      string // posix root; the bucket is Dir/Bucket
 	// Startup is how long the process took to accept connections.
 	Startup time.Duration
+
+	cmd       *exec.Cmd
+	exited    chan error
+	closeOnce sync.Once
 }
 
 // URL returns an objstore/gocloud URL for the bucket, with an optional key prefix.
@@ -68,57 +73,68 @@ func Start(t testing.TB) string {
 	return StartServer(t).URL("")
 }
 
-// StartServer is Start returning the Server details.
+// StartServer is Start returning the Server details. It launches the server
+// on a temp directory, stops it at cleanup, and points the test's AWS
+// environment at it (see Env).
 func StartServer(t testing.TB) *Server {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("s3test: skipping the versitygw server in -short mode")
 	}
+	s, err := Launch(filepath.Join(t.TempDir(), "root"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	for _, kv := range s.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	return s
+}
+
+// Launch runs versitygw on a free 127.0.0.1 port over the posix root dir
+// (created if missing; it should hold no bucket yet) and creates the bucket
+// Bucket in it. It is StartServer
+// without a test: benchmarks use it. It leaves the process environment alone;
+// an S3 client needs the variables Env lists. Close stops the server.
+func Launch(dir string) (*Server, error) {
+	s, err := launch(dir)
+	if err != nil {
+		return nil, fmt.Errorf("s3test: %w", err)
+	}
+	return s, nil
+}
+
+func launch(dir string) (*Server, error) {
 	bin, err := Binary()
 	if err != nil {
-		t.Fatalf("s3test: %v", err)
+		return nil, err
 	}
-	dir := t.TempDir()
-	root := filepath.Join(dir, "root")
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		t.Fatal(err)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
 	}
 	addr, err := freeAddr()
 	if err != nil {
-		t.Fatalf("s3test: %v", err)
+		return nil, err
 	}
 	var logs bytes.Buffer
 	cmd := exec.Command(bin, "--access", AccessKey, "--secret", SecretKey, "--region", Region,
-		"--port", addr, "--quiet", "posix", root)
+		"--port", addr, "--quiet", "posix", dir)
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("s3test: start versitygw: %v", err)
+		return nil, fmt.Errorf("start versitygw: %w", err)
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	})
+	s := &Server{Bucket: Bucket, Dir: dir, cmd: cmd, exited: exited}
 	if err := waitListening(addr, exited, 10*time.Second); err != nil {
-		t.Fatalf("s3test: versitygw: %v\n%s", err, logs.String())
+		s.Close()
+		return nil, fmt.Errorf("versitygw: %v\n%s", err, logs.String())
 	}
-	s := &Server{Endpoint: "http://" + addr, Bucket: Bucket, Dir: root, Startup: time.Since(start)}
-
-	t.Setenv("AWS_ACCESS_KEY_ID", AccessKey)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", SecretKey)
-	t.Setenv("AWS_SESSION_TOKEN", "")
-	t.Setenv("AWS_REGION", Region)
-	t.Setenv("AWS_PROFILE", "")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "no-aws-config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "no-aws-credentials"))
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	s.Endpoint = "http://" + addr
+	s.Startup = time.Since(start)
 
 	client := s3.New(s3.Options{
 		Region:       Region,
@@ -129,9 +145,41 @@ func StartServer(t testing.TB) *Server {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(Bucket)}); err != nil {
-		t.Fatalf("s3test: create bucket: %v\n%s", err, logs.String())
+		s.Close()
+		return nil, fmt.Errorf("create bucket: %v\n%s", err, logs.String())
 	}
-	return s
+	return s, nil
+}
+
+// Env returns the AWS environment ("KEY=value") that points an S3 client
+// (objstore, gocloud, the AWS SDK) at this server's credentials and region and
+// away from any shared config or instance metadata of the machine.
+func (s *Server) Env() []string {
+	return []string{
+		"AWS_ACCESS_KEY_ID=" + AccessKey,
+		"AWS_SECRET_ACCESS_KEY=" + SecretKey,
+		"AWS_SESSION_TOKEN=",
+		"AWS_REGION=" + Region,
+		"AWS_PROFILE=",
+		"AWS_CONFIG_FILE=" + filepath.Join(s.Dir, ".no-aws-config"),
+		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(s.Dir, ".no-aws-credentials"),
+		"AWS_EC2_METADATA_DISABLED=true",
+	}
+}
+
+// Close stops the server (SIGTERM, then SIGKILL after 5 s). It is safe to
+// call more than once.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-s.exited:
+		case <-time.After(5 * time.Second):
+			_ = s.cmd.Process.Kill()
+			<-s.exited
+		}
+	})
+	return nil
 }
 
 func freeAddr() (string, error) {

@@ -80,9 +80,24 @@ export interface Editor {
   setLang(lang: string): void;
   focus(): void;
   hasFocus(): boolean;
+  /** insert replaces the selection with text (spaced from the words around it), leaves the
+   * cursor after it and focuses the editor; it counts as a local edit. */
+  insert(text: string): void;
   /** goto places the cursor at a 1-based line and column and focuses the editor. */
   goto(line: number, column?: number): void;
   destroy(): void;
+}
+
+const ENDS_WORD = /[\p{L}\p{N}_)\]"'`]/u;
+const STARTS_WORD = /[\p{L}\p{N}_("'`]/u;
+
+/** padInsertion adds a space before text when the character before the cursor would run into
+ * it, and after it when the next character would ("from|" + "t" → "from t"). */
+export function padInsertion(before: string, after: string, text: string): string {
+  if (!text) return text;
+  const lead = before !== '' && ENDS_WORD.test(before) && STARTS_WORD.test(text[0]!) ? ' ' : '';
+  const trail = after !== '' && STARTS_WORD.test(after) && ENDS_WORD.test(text[text.length - 1]!) ? ' ' : '';
+  return lead + text + trail;
 }
 
 /** minimalChange is the single replacement turning a into b (common prefix and suffix kept). */
@@ -184,6 +199,13 @@ export function createEditor(o: EditorOptions): Editor {
       });
     },
     focus: () => view.focus(),
+    insert(text) {
+      const { from, to } = view.state.selection.main;
+      const doc = view.state.doc;
+      const t = padInsertion(doc.sliceString(Math.max(0, from - 1), from), doc.sliceString(to, to + 1), text);
+      view.dispatch({ changes: { from, to, insert: t }, selection: { anchor: from + t.length }, scrollIntoView: true, userEvent: 'input' });
+      view.focus();
+    },
     hasFocus: () => view.hasFocus,
     goto(line, column = 1) {
       const doc = view.state.doc;

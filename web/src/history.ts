@@ -3,6 +3,7 @@
 
 import { api, ApiError } from './api';
 import { h } from './dom';
+import { SidePanel } from './panel';
 import { toast } from './toast';
 
 export interface Revision {
@@ -32,12 +33,12 @@ export function diffLines(diff: string): { text: string; kind: 'add' | 'del' | '
 }
 
 /** HistoryPanel is the panel the header's History button opens. */
-export class HistoryPanel {
-  private el: HTMLElement;
+export class HistoryPanel extends SidePanel {
   private list: HTMLElement;
   private diffEl: HTMLElement;
 
   constructor(private id: string) {
+    super();
     const message = h('input', { type: 'text', placeholder: 'What changed?', testid: 'checkpoint-message', maxlength: 500 });
     const save = h('button', { type: 'button', class: 'btn primary', testid: 'checkpoint' }, 'Checkpoint');
     const form = h('form', { class: 'checkpoint-form' }, message, save);
@@ -54,20 +55,6 @@ export class HistoryPanel {
     document.body.appendChild(this.el);
   }
 
-  toggle(): void {
-    if (this.el.hidden) void this.show();
-    else this.hide();
-  }
-
-  hide(): void {
-    this.el.hidden = true;
-  }
-
-  async show(): Promise<void> {
-    this.el.hidden = false;
-    await this.refresh();
-  }
-
   private async checkpoint(input: HTMLInputElement): Promise<void> {
     const msg = input.value.trim() || 'Checkpoint';
     try {
@@ -80,7 +67,7 @@ export class HistoryPanel {
     }
   }
 
-  private async refresh(): Promise<void> {
+  async refresh(): Promise<void> {
     try {
       const { revisions } = await historyAPI.list(this.id);
       this.list.replaceChildren(

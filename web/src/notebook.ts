@@ -2,6 +2,7 @@
 // state's order. Requests that fail are shown as toasts.
 
 import { exportURL } from './api';
+import { CatalogPanel, sqlIdent } from './catalog';
 import { HistoryPanel } from './history';
 import { h, setText } from './dom';
 import type { EditFields } from './editsync';
@@ -26,6 +27,8 @@ export class NotebookApp {
   private readonly runAllBtn: HTMLButtonElement | null;
   private readonly restartBtn: HTMLButtonElement | null;
   private focusId: string | null = null;
+  /** The paragraph whose editor had the focus last: catalog names are inserted there. */
+  private editingId: string | null = null;
   private renaming = false;
   private banner: HTMLElement | null = null;
 
@@ -59,8 +62,17 @@ export class NotebookApp {
 
     this.runAllBtn?.addEventListener('click', () => void this.runAll());
     const historyBtn = document.querySelector<HTMLButtonElement>('[data-testid="history"]');
+    const catalogBtn = document.querySelector<HTMLButtonElement>('[data-testid="catalog"]');
     let history: HistoryPanel | null = null;
-    historyBtn?.addEventListener('click', () => (history ??= new HistoryPanel(id)).toggle());
+    let catalog: CatalogPanel | null = null;
+    historyBtn?.addEventListener('click', () => {
+      catalog?.hide();
+      (history ??= new HistoryPanel(id)).toggle();
+    });
+    catalogBtn?.addEventListener('click', () => {
+      history?.hide();
+      (catalog ??= new CatalogPanel((name) => this.insertName(name))).toggle();
+    });
     const exportSel = document.querySelector<HTMLSelectElement>('[data-testid="export"]');
     exportSel?.addEventListener('change', () => {
       if (exportSel.value) location.assign(exportURL(id, exportSel.value));
@@ -174,7 +186,22 @@ export class NotebookApp {
       insert: (index: number, lang: string) => this.insert(index, lang),
       latest: (id: string): Paragraph | undefined => this.state?.paragraphs.find((p) => p.id === id),
       toast: (msg: string) => void toast(msg),
+      focused: (id: string) => {
+        this.editingId = id;
+      },
     };
+  }
+
+  /** insertName puts a table or column name at the cursor of the paragraph edited last (the
+   * last paragraph when none was), quoted as SQL needs in a SQL paragraph. */
+  private insertName(name: string): void {
+    const ps = this.state?.paragraphs ?? [];
+    const v = (this.editingId ? this.views.get(this.editingId) : undefined) ?? this.views.get(ps[ps.length - 1]?.id ?? '');
+    if (!v) {
+      toast('Add a paragraph first: names are inserted into the paragraph being edited');
+      return;
+    }
+    v.insert(v.lang === 'sql' ? sqlIdent(name) : name);
   }
 
   private call(p: Promise<unknown>, what: string): void {

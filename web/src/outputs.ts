@@ -2,9 +2,10 @@
 // and the run's error. Outputs are kept by index; only those whose object changed are rebuilt.
 
 import { h } from './dom';
-import type { Run } from './state';
+import { isActive, type Run } from './state';
+import { formatBytes, formatCount, formatProgress, formatStats, progressFraction } from './stats';
 import { renderTable } from './table';
-import type { ErrorInfo, Output } from './types';
+import type { ErrorInfo, Output, RunProgress, RunStats } from './types';
 
 export interface OutputsContext {
   /** extraRows are the rows paged in for a result so far. */
@@ -58,6 +59,29 @@ export function renderError(e: ErrorInfo, ctx: OutputsContext): HTMLElement {
   );
 }
 
+/** renderStats is the line under a SQL run's output: time, rows, bytes fetched, cache hits, files. */
+export function renderStats(s: RunStats): HTMLElement {
+  const detail = [
+    `${formatCount(s.elapsedMs ?? 0)} ms`,
+    `${formatCount(s.rows ?? 0)} rows`,
+    `${formatBytes(s.bytesFetched ?? 0)} fetched from storage`,
+    `${formatCount(s.cacheHits ?? 0)} cache hits`,
+    `${formatCount(s.filesScanned ?? 0)} files scanned (${formatBytes(s.bytesScanned ?? 0)})`,
+    `${formatCount(s.filesPruned ?? 0)} files pruned`,
+  ].join('\n');
+  return h('div', { class: 'run-stats', testid: 'stats', title: detail }, formatStats(s));
+}
+
+/** renderProgress is "queued (position 2)", or a bar and "fetching 3/10 files · 12 MB of 40 MB". */
+export function renderProgress(p: RunProgress): HTMLElement {
+  const frac = progressFraction(p);
+  const bar =
+    p.phase === 'queued'
+      ? null
+      : h('progress', { class: 'progress-bar', max: 1, ...(frac === null ? {} : { value: frac }), 'aria-label': 'progress' });
+  return h('div', { class: 'run-progress', testid: 'progress', 'data-phase': p.phase }, bar, h('span', { class: 'progress-text' }, formatProgress(p)));
+}
+
 interface Held {
   output: Output;
   extra: number;
@@ -69,6 +93,9 @@ export class OutputsView {
   private held: (Held | undefined)[] = [];
   private errorNode: HTMLElement | null = null;
   private errorOf: ErrorInfo | null = null;
+  /** The progress (while the run waits or fetches) or stats line shown last. */
+  private infoNode: HTMLElement | null = null;
+  private infoOf: RunProgress | RunStats | null = null;
 
   constructor(private ctx: OutputsContext) {}
 
@@ -104,7 +131,16 @@ export class OutputsView {
       this.errorOf = err;
       if (this.errorNode) this.el.appendChild(this.errorNode);
     }
-    this.el.hidden = outputs.every((o) => !o) && !err;
+
+    const progress = run && isActive(run.status) ? run.progress : null;
+    const info = progress ?? run?.stats ?? null;
+    if (info !== this.infoOf) {
+      this.infoNode?.remove();
+      this.infoNode = progress ? renderProgress(progress) : info ? renderStats(info as RunStats) : null;
+      this.infoOf = info;
+    }
+    if (this.infoNode && this.el.lastChild !== this.infoNode) this.el.appendChild(this.infoNode);
+    this.el.hidden = outputs.every((o) => !o) && !err && !this.infoNode;
   }
 
   /** hasRendered reports whether some html output is shown (for markdown paragraphs). */

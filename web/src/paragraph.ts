@@ -27,6 +27,8 @@ export interface ParagraphContext {
   /** latest is the server's newest copy of paragraph id. */
   latest(id: string): Paragraph | undefined;
   toast(message: string): void;
+  /** focused tells that this paragraph's editor got the focus. */
+  focused(id: string): void;
 }
 
 function revised(p: Paragraph): Revised {
@@ -121,6 +123,7 @@ export class ParagraphView {
       lang: p.lang,
       onChange: () => this.sync.changed(),
       onRun: () => this.run(),
+      onFocus: () => ctx.focused(this.id),
       onBlur: () => this.sync.flush(),
       complete: (text, pos) => ctx.complete(this.langSel.value, text, pos),
     });
@@ -269,6 +272,17 @@ export class ParagraphView {
   focus(): void {
     this.openEditor();
     this.editor.focus();
+  }
+
+  /** lang is the paragraph's language as the editor has it (local changes included). */
+  get lang(): string {
+    return this.langSel.value;
+  }
+
+  /** insert puts text at the editor's cursor (replacing the selection) and focuses it. */
+  insert(text: string): void {
+    this.openEditor();
+    this.editor.insert(text);
   }
 
   run(): void {

@@ -2,7 +2,7 @@
 // applyEvent never mutates its input: unchanged paragraphs, runs and outputs keep their identity,
 // so the view can tell what changed by comparing references.
 
-import type { ErrorInfo, NotebookData, Output, ParagraphData, RunData, RunStatus, ServerEvent } from './types';
+import type { ErrorInfo, NotebookData, Output, ParagraphData, RunData, RunProgress, RunStats, RunStatus, ServerEvent } from './types';
 
 export interface Run {
   runId: number;
@@ -12,6 +12,10 @@ export interface Run {
   /** Outputs by index; a hole is an index not received yet. */
   outputs: (Output | undefined)[];
   error: ErrorInfo | null;
+  /** What a SQL run read (set when it ended, or as the server reports it). */
+  stats: RunStats | null;
+  /** The latest progress of a SQL run that waits or fetches; null once the run ended. */
+  progress: RunProgress | null;
   /** Local clock (ms) when elapsedMs was last reported: a running paragraph's elapsed time
    * ticks from here without trusting the server's clock. */
   receivedAt: number;
@@ -52,6 +56,8 @@ function runFrom(r: RunData | null | undefined, now: number): Run | null {
     elapsedMs: r.elapsedMs ?? 0,
     outputs,
     error: r.error ?? null,
+    stats: r.stats ?? null,
+    progress: isActive(r.status) ? (r.progress ?? null) : null,
     receivedAt: now,
   };
 }
@@ -92,6 +98,10 @@ function mapParagraph(s: NotebookState, id: string, f: (p: Paragraph) => Paragra
   const paragraphs = s.paragraphs.slice();
   paragraphs[i] = p;
   return { ...s, paragraphs };
+}
+
+function emptyRun(runId: number, status: RunStatus, now: number): Run {
+  return { runId, status, startedAt: '', elapsedMs: 0, outputs: [], error: null, stats: null, progress: null, receivedAt: now };
 }
 
 /** applyEvent returns the state after ev. Events other than `notebook` before the first snapshot
@@ -142,9 +152,22 @@ export function applyEvent(s: NotebookState | null, ev: ServerEvent, now: number
           elapsedMs: ev.elapsedMs ?? (fresh ? 0 : cur.elapsedMs),
           outputs: fresh ? [] : cur.outputs,
           error: ev.error ?? null,
+          stats: ev.stats ?? (fresh ? null : cur.stats),
+          progress: isActive(ev.status) ? (ev.progress ?? (fresh ? null : cur.progress)) : null,
           receivedAt: now,
         };
         return { ...p, run };
+      });
+    case 'progress':
+      return mapParagraph(s, ev.id, (p) => {
+        const cur = p.run;
+        if (!ev.progress || (cur && ev.runId < cur.runId)) return p;
+        if (cur && ev.runId === cur.runId) {
+          if (!isActive(cur.status)) return p; // a late report of a run that ended
+          return { ...p, run: { ...cur, progress: ev.progress } };
+        }
+        const status: RunStatus = ev.progress.phase === 'queued' ? 'PENDING' : 'RUNNING';
+        return { ...p, run: { ...emptyRun(ev.runId, status, now), progress: ev.progress } };
       });
     case 'output':
       return mapParagraph(s, ev.id, (p) => {
@@ -153,7 +176,7 @@ export function applyEvent(s: NotebookState | null, ev: ServerEvent, now: number
         const base: Run =
           cur && ev.runId === cur.runId
             ? cur
-            : { runId: ev.runId, status: 'RUNNING', startedAt: '', elapsedMs: 0, outputs: [], error: null, receivedAt: now };
+            : emptyRun(ev.runId, 'RUNNING', now);
         if (!Number.isInteger(ev.index) || ev.index < 0) return p;
         const outputs = base.outputs.slice();
         outputs[ev.index] = ev.output;

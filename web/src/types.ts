@@ -34,6 +34,29 @@ export interface ErrorInfo {
   column?: number;
 }
 
+/** What a SQL run read and how long it took (set when the run was SQL). */
+export interface RunStats {
+  elapsedMs: number;
+  rows: number;
+  bytesFetched: number;
+  cacheHits: number;
+  filesScanned: number;
+  filesPruned: number;
+  bytesScanned: number;
+}
+
+/** How far a SQL run that waits or fetches has come. position (1-based) is set while queued. */
+export interface RunProgress {
+  phase: 'queued' | 'fetching' | 'running' | string;
+  position?: number;
+  files?: number;
+  filesTotal?: number;
+  bytes?: number;
+  bytesTotal?: number;
+  /** DuckDB's estimate, 0–100, while the query runs. */
+  percent?: number;
+}
+
 export interface RunData {
   runId: number;
   status: RunStatus;
@@ -41,6 +64,9 @@ export interface RunData {
   elapsedMs?: number;
   outputs?: (Output | null)[] | null;
   error?: ErrorInfo | null;
+  stats?: RunStats | null;
+  /** The latest progress while PENDING or RUNNING. */
+  progress?: RunProgress | null;
 }
 
 export interface ParagraphData {
@@ -74,7 +100,10 @@ export type ServerEvent =
       startedAt?: string;
       elapsedMs?: number;
       error?: ErrorInfo | null;
+      stats?: RunStats | null;
+      progress?: RunProgress | null;
     }
+  | { type: 'progress'; id: string; runId: number; progress: RunProgress }
   | { type: 'output'; id: string; runId: number; index: number; output: Output }
   | { type: 'closed'; reason?: string }
   | { type: 'kernel'; lang: string; status: 'restarted' };
