@@ -255,8 +255,9 @@ func waitFor(t testing.TB, cond func() bool) {
 // cuttingProxy forwards TCP to addr; while cut is set it drops each connection after the
 // first 4 KiB the server sends, as a flaky network or a dying S3 node does.
 type cuttingProxy struct {
-	ln  net.Listener
-	cut atomic.Bool
+	ln   net.Listener
+	cut  atomic.Bool
+	slow atomic.Bool // 4 KiB every 50 ms
 }
 
 func newCuttingProxy(t testing.TB, addr string) *cuttingProxy {
@@ -286,11 +287,19 @@ func (p *cuttingProxy) serve(c net.Conn, addr string) {
 	}
 	defer up.Close()
 	go io.Copy(up, c)
-	if p.cut.Load() {
+	switch {
+	case p.cut.Load():
 		io.CopyN(c, up, 4096)
-		return
+	case p.slow.Load():
+		for {
+			if _, err := io.CopyN(c, up, 4096); err != nil {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	default:
+		io.Copy(c, up)
 	}
-	io.Copy(c, up)
 }
 
 func TestLakeStorageFailures(t *testing.T) {
@@ -324,6 +333,37 @@ func TestLakeStorageFailures(t *testing.T) {
 	if n, st := scalar(t, s, "SELECT count(*) FROM sales WHERE month = 1"); n != int64(20000) || st.BytesFetched == 0 {
 		t.Fatalf("after the network recovered: %v %+v", n, st)
 	}
+
+	t.Run("cancel during fetch", func(t *testing.T) {
+		proxy.slow.Store(true)
+		defer proxy.slow.Store(false)
+		ctx, cancel := context.WithCancel(context.Background())
+		var cancelledAt atomic.Int64
+		var once sync.Once
+		_, err := s.QueryWith(ctx, "SELECT count(*) FROM sales WHERE month = 2", func(p notebooks.Progress) {
+			if p.Phase == notebooks.PhaseFetching {
+				// Well into the download, which takes seconds through the slow proxy.
+				once.Do(func() { time.AfterFunc(200*time.Millisecond, func() { cancelledAt.Store(time.Now().UnixNano()); cancel() }) })
+			}
+		})
+		if notebooks.ErrorCode(err) != notebooks.ECanceled {
+			t.Fatalf("err = %v, want canceled", err)
+		}
+		t.Logf("returned %s after the cancel", time.Since(time.Unix(0, cancelledAt.Load())))
+		if n, _ := e.cache.Usage(); n != 1 {
+			t.Fatalf("cache entries after a cancelled fetch: %d, want the one month fetched before", n)
+		}
+		var partial []string
+		filepath.WalkDir(e.opts.CacheDir, func(path string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.Contains(d.Name(), ".part") {
+				partial = append(partial, path)
+			}
+			return nil
+		})
+		if len(partial) > 0 {
+			t.Fatalf("partial downloads left: %v", partial)
+		}
+	})
 
 	t.Run("bucket vanished", func(t *testing.T) {
 		if err := os.RemoveAll(filepath.Join(srv.Dir, srv.Bucket)); err != nil {
