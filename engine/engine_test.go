@@ -610,3 +610,21 @@ func rssKB() int64 {
 	}
 	return 0
 }
+
+// Form values substituted into SQL stay values, however they are quoted.
+func TestFormValuesStayValues(t *testing.T) {
+	s := newSession(t, newEngine(t, Options{}))
+	mustQuery(t, s, "CREATE TEMP TABLE x AS SELECT 1 AS a")
+	evil := `'; drop table x; --`
+	for _, text := range []string{"SELECT ${v}", "SELECT '${v}'", `SELECT E'${v}'`, `SELECT 1 AS "${v}"`, "SELECT ${v} -- ${v}\n"} {
+		sql, err := notebooks.SubstituteSQL(text, map[string][]string{"v": {evil + `\`}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := mustQuery(t, s, sql)
+		if got := fmt.Sprint(r.Rows[0][0]); !strings.Contains(text, `"`) && got != evil+`\` {
+			t.Errorf("%s → %s: value %q", text, sql, got)
+		}
+		mustQuery(t, s, "SELECT * FROM x")
+	}
+}

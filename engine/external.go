@@ -414,7 +414,7 @@ func (s *Session) showTables() *Result {
 		rows = append(rows, []any{t.Name, t.Location, t.Format, int64(len(t.Columns)), strings.Join(keys, ", "),
 			int64(len(t.Partitions())), int64(len(t.Files)), n, t.Bytes()})
 	}
-	r := &result{rows: rows, count: int64(len(rows))}
+	r := &result{rows: rows, count: int64(len(rows)), cols: cols}
 	return &Result{ID: s.keep(r), Columns: cols, RowCount: r.count, Rows: firstPage(rows, s.e.opts.PageSize)}
 }
 

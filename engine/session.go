@@ -64,6 +64,13 @@ type result struct {
 	rowidColumn bool
 	rows        [][]any
 	count       int64
+	// cols are the columns of rows, for results.go to load them into DuckDB.
+	cols []notebooks.Column
+	// mem is the table results.go loaded rows into on first need (Rows, Pivot …); it goes
+	// with the result.
+	mem string
+	// desc is results.go's description of the result's table, kept for the next call.
+	desc *tableDesc
 }
 
 // Query runs a paragraph: every statement in order, the last one's rows (if any) become the
@@ -235,7 +242,7 @@ func (s *Session) materialized(ctx context.Context, table string, count int64) (
 	}
 	if count <= int64(len(page.rows)) {
 		// Dropped before the session's next statement, not now: the user is waiting.
-		r.table, r.rows, r.count = "", page.rows, int64(len(page.rows))
+		r.table, r.rows, r.count, r.cols = "", page.rows, int64(len(page.rows)), page.cols
 		s.queueDrop(table)
 	}
 	return &Result{ID: s.keep(r), Columns: page.cols, RowCount: r.count, Rows: page.rows}, nil
@@ -375,7 +382,7 @@ func (s *Session) direct(ctx context.Context, text, stmt string, sp stmtSpan, mu
 	case isStatus(rr):
 		return &Result{Message: statusMessage(rr)}, nil
 	}
-	r := &result{rows: rr.rows, count: int64(len(rr.rows))}
+	r := &result{rows: rr.rows, count: int64(len(rr.rows)), cols: rr.cols}
 	res := &Result{ID: s.keep(r), Columns: rr.cols, RowCount: r.count, Rows: firstPage(rr.rows, s.e.opts.PageSize)}
 	if rr.total > int64(len(rr.rows)) {
 		res.Message = fmt.Sprintf("showing the first %d of %d rows: this kind of statement cannot be paged further", len(rr.rows), rr.total)
@@ -468,6 +475,9 @@ func (s *Session) Drop(id string) {
 		delete(s.results, id)
 		if r.table != "" {
 			s.drops = append(s.drops, r.table)
+		}
+		if r.mem != "" {
+			s.drops = append(s.drops, r.mem)
 		}
 	}
 }

@@ -2,6 +2,9 @@ package server
 
 import (
 	"context"
+	"io"
+	"log/slog"
+	"mime"
 	"net/http"
 	"strconv"
 
@@ -256,20 +259,9 @@ func (s *Server) handleResultPage(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	pid := r.PathValue("pid")
-	ss.mu.Lock()
-	var table *notebooks.Output
-	if run := ss.runs[pid]; run != nil {
-		for i := range run.view.Outputs {
-			if run.view.Outputs[i].Type == notebooks.OutputTable {
-				o := run.view.Outputs[i]
-				table = &o
-			}
-		}
-	}
-	ss.mu.Unlock()
-	if table == nil {
-		return notebooks.Errorf(notebooks.ENotFound, "paragraph %q has no table result", pid)
+	table, err := ss.tableOutput(r.PathValue("pid"))
+	if err != nil {
+		return err
 	}
 	rows, err := ss.page(r.Context(), table.ResultID, offset, limit)
 	if err != nil {
@@ -291,4 +283,60 @@ func intParam(s string, def int64) (int64, error) {
 		return 0, notebooks.Errorf(notebooks.EInvalid, "%q is not an integer", s)
 	}
 	return n, nil
+}
+
+// exportFormats are the download formats: content type and file extension.
+var exportFormats = map[string][2]string{
+	"csv":     {"text/csv; charset=utf-8", "csv"},
+	"parquet": {"application/vnd.apache.parquet", "parquet"},
+	"jsonl":   {"application/x-ndjson", "jsonl"},
+}
+
+// handleDownload streams the whole latest table result of a paragraph:
+// GET …/result/download?format=csv|parquet|jsonl.
+func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request) error {
+	format := r.URL.Query().Get("format")
+	f, ok := exportFormats[format]
+	if !ok {
+		return notebooks.Errorf(notebooks.EInvalid, "format %q: use csv, parquet or jsonl", format)
+	}
+	ss, err := s.session(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	pid := r.PathValue("pid")
+	table, err := ss.tableOutput(pid)
+	if err != nil {
+		return err
+	}
+	v, id, err := ss.viewer(r.Context(), table.ResultID)
+	if err != nil {
+		return err
+	}
+	ss.mu.Lock()
+	name := ss.nb.Name
+	ss.mu.Unlock()
+	w.Header().Set("Content-Type", f[0])
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name + "-" + pid + "." + f[1]}))
+	// Once bytes are on their way a failure can only cut the download short.
+	sw := &startedWriter{w: w}
+	if err := v.Export(r.Context(), id, format, sw); err != nil {
+		if !sw.started {
+			w.Header().Del("Content-Disposition")
+			return err
+		}
+		s.log.Warn("download cut short", slog.String("paragraph", pid), slog.Any("err", err))
+	}
+	return nil
+}
+
+// startedWriter notes whether anything was written.
+type startedWriter struct {
+	w       io.Writer
+	started bool
+}
+
+func (s *startedWriter) Write(p []byte) (int, error) {
+	s.started = true
+	return s.w.Write(p)
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"io"
 
 	"github.com/lakebook/lakebook/notebooks"
 )
@@ -34,4 +35,23 @@ type Dropper interface {
 // (a byte offset into code).
 type Completer interface {
 	Complete(ctx context.Context, code string, pos int) (notebooks.Completion, error)
+}
+
+// ResultViewer is implemented by kernels whose table results stay on the server: pages are
+// filtered and sorted there and sent as Arrow IPC, and charts and downloads read the whole
+// result, never a sample the browser holds.
+type ResultViewer interface {
+	// Rows returns a page as an Arrow IPC stream and how many rows pass the filter.
+	Rows(ctx context.Context, resultID string, q notebooks.RowsQuery) (arrowIPC []byte, matched int64, err error)
+	Summary(ctx context.Context, resultID string) ([]notebooks.ColumnSummary, error)
+	Pivot(ctx context.Context, resultID string, c notebooks.Chart) (*notebooks.PivotResult, error)
+	// Export streams the whole result as csv, parquet or jsonl.
+	Export(ctx context.Context, resultID, format string, w io.Writer) error
+}
+
+// ResultKeeper is implemented by kernels that can keep a result across restarts: Save writes
+// it to a file, Restore makes it a result again (in a new kernel) and returns its table output.
+type ResultKeeper interface {
+	Save(ctx context.Context, resultID, path string) error
+	Restore(ctx context.Context, path string) (notebooks.Output, error)
 }

@@ -41,7 +41,10 @@ type Options struct {
 	NewKernel      KernelFactory
 	// Catalog serves /api/catalog; nil answers those routes with not_implemented.
 	Catalog Catalog
-	Logger  *slog.Logger
+	// ResultsDir keeps each paragraph's last run (and whole table result, for kernels that
+	// are ResultKeepers) across restarts; empty keeps nothing.
+	ResultsDir string
+	Logger     *slog.Logger
 	// MaxBodyBytes bounds JSON request bodies (default 8 MiB).
 	MaxBodyBytes int64
 	// IdleTimeout closes a notebook session (its kernels, its results) once nobody has had it
@@ -171,6 +174,7 @@ func (s *Server) routes() {
 	api("POST /api/notebooks/{id}/paragraphs/{pid}/run", s.handleRunParagraph)
 	api("POST /api/notebooks/{id}/paragraphs/{pid}/cancel", s.handleCancelParagraph)
 	api("GET /api/notebooks/{id}/paragraphs/{pid}/result", s.handleResultPage)
+	api("GET /api/notebooks/{id}/paragraphs/{pid}/result/download", s.handleDownload)
 	api("POST /api/notebooks/{id}/checkpoints", s.handleCheckpoint)
 	api("GET /api/notebooks/{id}/revisions", s.handleRevisions)
 	api("GET /api/notebooks/{id}/revisions/{rev}/diff", s.handleDiff)

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
@@ -33,6 +34,8 @@ type session struct {
 
 	ctx    context.Context // cancelled by close: stops the worker and every run
 	cancel context.CancelFunc
+	// restoring serializes bringing kept results back into a kernel.
+	restoring sync.Mutex
 
 	mu      sync.Mutex
 	nb      *notebooks.Notebook
@@ -55,6 +58,11 @@ type run struct {
 	lang notebooks.Lang
 	text string
 	view runView
+	// failed is set when the run cannot start (a form value that is not one of its options).
+	failed error
+	// kept is the file of a result restored from before a restart, and keptID its id in the
+	// kernel once restored.
+	kept, keptID string
 	// cancel interrupts the run when it is RUNNING.
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -71,13 +79,17 @@ type runView struct {
 	// Stats is what a SQL run read; Progress is where a SQL run is, while it waits or runs.
 	Stats    *notebooks.QueryStats `json:"stats,omitempty"`
 	Progress *notebooks.Progress   `json:"progress,omitempty"`
+	// Restored marks a run kept from before the server restarted.
+	Restored bool `json:"restored,omitempty"`
 }
 
-// paragraphView is a paragraph as clients see it: its content, its rev, and its latest run.
+// paragraphView is a paragraph as clients see it: its content, its rev, its dynamic forms
+// (parsed from the text) and its latest run.
 type paragraphView struct {
 	*notebooks.Paragraph
-	Rev int64    `json:"rev"`
-	Run *runView `json:"run,omitempty"`
+	Rev   int64            `json:"rev"`
+	Forms []notebooks.Form `json:"forms,omitempty"`
+	Run   *runView         `json:"run,omitempty"`
 }
 
 type notebookView struct {
@@ -120,6 +132,7 @@ func newSession(s *Server, nb *notebooks.Notebook) *session {
 	for _, p := range nb.Paragraphs {
 		ss.revs[p.ID] = 1
 	}
+	ss.loadKeptLocked()
 	go ss.worker()
 	return ss
 }
@@ -172,7 +185,7 @@ func (ss *session) viewLocked() notebookView {
 }
 
 func (ss *session) paragraphViewLocked(p *notebooks.Paragraph, withRun bool) paragraphView {
-	v := paragraphView{Paragraph: p.Clone(), Rev: ss.revs[p.ID]}
+	v := paragraphView{Paragraph: p.Clone(), Rev: ss.revs[p.ID], Forms: notebooks.UniqueForms(p.Text)}
 	if r := ss.runs[p.ID]; r != nil && withRun {
 		rv := r.view
 		rv.Outputs = slices.Clone(rv.Outputs)
@@ -346,6 +359,7 @@ func (ss *session) remove(ctx context.Context, pid string) error {
 	ss.dropResultsLocked(ss.runs[pid])
 	delete(ss.revs, pid)
 	delete(ss.runs, pid)
+	ss.forget(pid)
 	ss.broadcastLocked(event{Type: "deleted", ID: pid})
 	return nil
 }
@@ -376,7 +390,8 @@ func (ss *session) enqueue(pids ...string) ([]*run, error) {
 		ss.cancelLocked(pid, "run again")
 		ss.dropResultsLocked(ss.runs[pid])
 		ss.nextRun++
-		r := &run{pid: pid, lang: p.Lang, text: p.Text, done: make(chan struct{}),
+		text, err := runText(p)
+		r := &run{pid: pid, lang: p.Lang, text: text, failed: err, done: make(chan struct{}),
 			view: runView{RunID: ss.nextRun, Status: StatusPending, Outputs: []notebooks.Output{}}}
 		ss.runs[pid] = r
 		ss.queue = append(ss.queue, r)
@@ -388,6 +403,19 @@ func (ss *session) enqueue(pids ...string) ([]*run, error) {
 	default:
 	}
 	return runs, nil
+}
+
+// runText is the text a paragraph runs: for SQL, its dynamic forms replaced by their values
+// from the paragraph's settings, as SQL values (never raw text).
+func runText(p *notebooks.Paragraph) (string, error) {
+	if p.Lang != notebooks.SQL {
+		return p.Text, nil
+	}
+	values, err := notebooks.FormValues(p.Settings)
+	if err != nil {
+		return p.Text, err
+	}
+	return notebooks.SubstituteSQL(p.Text, values)
 }
 
 // cancelLocked aborts the paragraph's pending run or interrupts its running one.
@@ -463,9 +491,12 @@ func (ss *session) dropResultsLocked(r *run) {
 		return
 	}
 	for _, o := range r.view.Outputs {
-		if o.ResultID != "" {
+		if o.ResultID != "" && r.kept == "" {
 			d.Drop(o.ResultID)
 		}
+	}
+	if r.keptID != "" {
+		d.Drop(r.keptID)
 	}
 }
 
@@ -497,6 +528,7 @@ func (ss *session) worker() {
 			}
 		}
 		ss.execute(r)
+		ss.keep(ss.ctx, r)
 	}
 }
 
@@ -514,6 +546,9 @@ func (ss *session) execute(r *run) {
 	ss.mu.Unlock()
 
 	k, err := ss.kernel(ctx, r.lang)
+	if r.failed != nil {
+		err = r.failed
+	}
 	if err == nil {
 		err = k.Run(ctx, r.text, func(o notebooks.Output) {
 			ss.mu.Lock()
@@ -642,25 +677,107 @@ func (ss *session) result(r *run) runView {
 
 // page returns rows of a table output of one of this notebook's latest runs.
 func (ss *session) page(ctx context.Context, resultID string, offset, limit int64) ([][]any, error) {
-	ss.mu.Lock()
-	var lang notebooks.Lang
-	for _, r := range ss.runs {
-		for _, o := range r.view.Outputs {
-			if o.ResultID != "" && o.ResultID == resultID {
-				lang = r.lang
-			}
-		}
-	}
-	k := ss.kernels[lang]
-	ss.mu.Unlock()
-	pg, ok := k.(Pager)
-	if lang == "" || !ok {
-		return nil, notebooks.Errorf(notebooks.ENotFound, "no result %q in this notebook (it may have been replaced by a newer run)", resultID)
-	}
 	if offset < 0 || limit <= 0 || limit > 10000 {
 		return nil, notebooks.Errorf(notebooks.EInvalid, "offset must be ≥ 0 and limit between 1 and 10000")
 	}
-	return pg.Page(ctx, resultID, offset, limit)
+	k, id, err := ss.resultKernel(ctx, resultID)
+	if err != nil {
+		return nil, err
+	}
+	pg, ok := k.(Pager)
+	if !ok {
+		return nil, noResult(resultID)
+	}
+	return pg.Page(ctx, id, offset, limit)
+}
+
+// viewer returns the kernel holding a result, for the result operations, and the result's id
+// in that kernel.
+func (ss *session) viewer(ctx context.Context, resultID string) (ResultViewer, string, error) {
+	k, id, err := ss.resultKernel(ctx, resultID)
+	if err != nil {
+		return nil, "", err
+	}
+	v, ok := k.(ResultViewer)
+	if !ok {
+		return nil, "", notebooks.Errorf(notebooks.EInvalid, "result %q cannot be sorted, charted or downloaded", resultID)
+	}
+	return v, id, nil
+}
+
+// resultKernel finds the kernel holding a table output of one of this notebook's latest runs,
+// restoring a result kept from before a restart into a kernel on first use.
+func (ss *session) resultKernel(ctx context.Context, resultID string) (Kernel, string, error) {
+	ss.mu.Lock()
+	var holder *run
+	for _, r := range ss.runs {
+		for _, o := range r.view.Outputs {
+			if o.ResultID != "" && o.ResultID == resultID {
+				holder = r
+			}
+		}
+	}
+	if holder == nil {
+		ss.mu.Unlock()
+		return nil, "", noResult(resultID)
+	}
+	lang, kept, id := holder.lang, holder.kept, resultID
+	if holder.keptID != "" {
+		id = holder.keptID
+	}
+	ss.mu.Unlock()
+	if kept == "" || id != resultID {
+		ss.mu.Lock()
+		k := ss.kernels[lang]
+		ss.mu.Unlock()
+		if k == nil {
+			return nil, "", noResult(resultID)
+		}
+		return k, id, nil
+	}
+	// A result kept on disk: bring it back into the kernel.
+	k, err := ss.kernel(ctx, lang)
+	if err != nil {
+		return nil, "", err
+	}
+	keeper, ok := k.(ResultKeeper)
+	if !ok {
+		return nil, "", noResult(resultID)
+	}
+	ss.restoring.Lock()
+	defer ss.restoring.Unlock()
+	ss.mu.Lock()
+	done := holder.keptID
+	ss.mu.Unlock()
+	if done != "" {
+		return k, done, nil
+	}
+	out, err := keeper.Restore(ctx, kept)
+	if err != nil {
+		return nil, "", fmt.Errorf("restore result %s: %w", resultID, err)
+	}
+	ss.mu.Lock()
+	holder.keptID = out.ResultID
+	ss.mu.Unlock()
+	return k, out.ResultID, nil
+}
+
+// tableOutput is the paragraph's latest table output.
+func (ss *session) tableOutput(pid string) (notebooks.Output, error) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if run := ss.runs[pid]; run != nil {
+		for i := len(run.view.Outputs) - 1; i >= 0; i-- {
+			if o := run.view.Outputs[i]; o.Type == notebooks.OutputTable && o.ResultID != "" {
+				return o, nil
+			}
+		}
+	}
+	return notebooks.Output{}, notebooks.Errorf(notebooks.ENotFound, "paragraph %q has no table result", pid)
+}
+
+func noResult(resultID string) error {
+	return notebooks.Errorf(notebooks.ENotFound, "no result %q in this notebook (it may have been replaced by a newer run)", resultID)
 }
 
 // event is a message pushed to clients; see docs/protocol.md.

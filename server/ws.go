@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -24,20 +25,35 @@ const (
 // client is one websocket connection to a notebook session.
 type client struct {
 	conn *websocket.Conn
-	out  chan []byte
+	out  chan frame
 	once sync.Once
 	done chan struct{}
 }
 
-// send queues a message; it reports false when the client's buffer is full.
-func (c *client) send(data []byte) bool {
+// frame is a message to send: JSON text, or binary (rows as Arrow IPC; see binaryFrame).
+type frame struct {
+	data   []byte
+	binary bool
+}
+
+func (f frame) kind() int {
+	if f.binary {
+		return websocket.BinaryMessage
+	}
+	return websocket.TextMessage
+}
+
+// send queues a text message; it reports false when the client's buffer is full.
+func (c *client) send(data []byte) bool { return c.sendFrame(frame{data: data}) }
+
+func (c *client) sendFrame(f frame) bool {
 	select {
 	case <-c.done:
 		return true
 	default:
 	}
 	select {
-	case c.out <- data:
+	case c.out <- f:
 		return true
 	default:
 		return false
@@ -52,9 +68,9 @@ func (c *client) writer(log *slog.Logger) {
 	defer c.conn.Close()
 	for {
 		select {
-		case data := <-c.out:
+		case f := <-c.out:
 			c.conn.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
-			if err := c.conn.WriteMessage(websocket.TextMessage, data); err != nil {
+			if err := c.conn.WriteMessage(f.kind(), f.data); err != nil {
 				c.close()
 				return
 			}
@@ -68,9 +84,9 @@ func (c *client) writer(log *slog.Logger) {
 			// Flush what is queued (a final "closed" event), then say goodbye.
 			for {
 				select {
-				case data := <-c.out:
+				case f := <-c.out:
 					c.conn.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
-					if c.conn.WriteMessage(websocket.TextMessage, data) != nil {
+					if c.conn.WriteMessage(f.kind(), f.data) != nil {
 						return
 					}
 				default:
@@ -95,6 +111,10 @@ type request struct {
 	Until    string `json:"until"`
 	Offset   int64  `json:"offset"`
 	Limit    int64  `json:"limit"`
+	// rows, pivot
+	Sort   []notebooks.SortKey `json:"sort"`
+	Filter []notebooks.Filter  `json:"filter"`
+	Chart  *notebooks.Chart    `json:"chart"`
 }
 
 type ack struct {
@@ -105,6 +125,9 @@ type ack struct {
 	RunID  int64   `json:"runId,omitempty"`
 	RunIDs []int64 `json:"runIds,omitempty"`
 	Rows   [][]any `json:"rows,omitempty"`
+	// Columns answers summary; Pivot answers pivot.
+	Columns []notebooks.ColumnSummary `json:"columns,omitempty"`
+	Pivot   *notebooks.PivotResult    `json:"pivot,omitempty"`
 	// Completion answers a complete request.
 	*notebooks.Completion `json:",omitempty"`
 	// Restarted lists the languages whose kernels a restart stopped.
@@ -141,7 +164,7 @@ func (s *Server) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader has answered
 	}
 	conn.SetReadLimit(wsMaxMessage)
-	c := &client{conn: conn, out: make(chan []byte, wsSendBuffer), done: make(chan struct{})}
+	c := &client{conn: conn, out: make(chan frame, wsSendBuffer), done: make(chan struct{})}
 
 	ss.mu.Lock()
 	if ss.closed {
@@ -150,7 +173,7 @@ func (s *Server) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	snap, _ := json.Marshal(event{Type: "notebook", Notebook: ptr(ss.viewLocked())})
-	c.out <- snap
+	c.out <- frame{data: snap}
 	ss.clients[c] = struct{}{}
 	ss.mu.Unlock()
 
@@ -182,10 +205,31 @@ func (s *Server) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *client) reply(v any) {
-	data, _ := json.Marshal(v)
-	if !c.send(data) {
+	f, ok := v.(frame)
+	if !ok {
+		f.data, _ = json.Marshal(v)
+	}
+	if !c.sendFrame(f) {
 		c.close()
 	}
+}
+
+// rowsHeader heads the binary frame answering a rows request.
+type rowsHeader struct {
+	Type    string `json:"type"`
+	Req     int64  `json:"req"`
+	Matched int64  `json:"matched"`
+	Offset  int64  `json:"offset"`
+}
+
+// binaryFrame is a 4-byte big-endian length, that many bytes of JSON header, then payload.
+func binaryFrame(header any, payload []byte) frame {
+	h, _ := json.Marshal(header)
+	data := make([]byte, 4+len(h)+len(payload))
+	binary.BigEndian.PutUint32(data, uint32(len(h)))
+	copy(data[4:], h)
+	copy(data[4+len(h):], payload)
+	return frame{data: data, binary: true}
 }
 
 func (s *Server) handleRequest(ctx context.Context, ss *session, c *client, req *request) any {
@@ -259,6 +303,36 @@ func (s *Server) handleRequest(ctx context.Context, ss *session, c *client, req 
 		a.Rows, err = ss.page(ctx, req.ResultID, req.Offset, req.Limit)
 		if err == nil && a.Rows == nil {
 			a.Rows = [][]any{}
+		}
+	case "rows":
+		var v ResultViewer
+		var id string
+		if v, id, err = ss.viewer(ctx, req.ResultID); err != nil {
+			break
+		}
+		if req.Limit <= 0 || req.Limit > 10000 || req.Offset < 0 {
+			err = notebooks.Errorf(notebooks.EInvalid, "offset must be ≥ 0 and limit between 1 and 10000")
+			break
+		}
+		var ipc []byte
+		var matched int64
+		ipc, matched, err = v.Rows(ctx, id, notebooks.RowsQuery{Offset: req.Offset, Limit: req.Limit, Sort: req.Sort, Filter: req.Filter})
+		if err == nil {
+			return binaryFrame(rowsHeader{Type: "ack", Req: req.Req, Matched: matched, Offset: req.Offset}, ipc)
+		}
+	case "summary":
+		var v ResultViewer
+		var id string
+		if v, id, err = ss.viewer(ctx, req.ResultID); err == nil {
+			a.Columns, err = v.Summary(ctx, id)
+		}
+	case "pivot":
+		var v ResultViewer
+		var id string
+		if req.Chart == nil {
+			err = notebooks.Errorf(notebooks.EInvalid, "pivot needs a chart")
+		} else if v, id, err = ss.viewer(ctx, req.ResultID); err == nil {
+			a.Pivot, err = v.Pivot(ctx, id, *req.Chart)
 		}
 	case "sync":
 		ss.mu.Lock()

@@ -56,6 +56,15 @@ type Main struct {
 	listener net.Listener
 }
 
+// The SQL kernel keeps whole results on the server: the server pages, sorts, charts, exports
+// and keeps them through it.
+var (
+	_ server.Kernel       = (*sqlkernel.Kernel)(nil)
+	_ server.Pager        = (*sqlkernel.Kernel)(nil)
+	_ server.ResultViewer = (*sqlkernel.Kernel)(nil)
+	_ server.ResultKeeper = (*sqlkernel.Kernel)(nil)
+)
+
 // NewMain returns a Main with the defaults.
 func NewMain() *Main {
 	return &Main{Addr: "127.0.0.1:8080", Dir: "workspace", Stdout: os.Stdout}
@@ -141,6 +150,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Store:          m.store,
 		NewKernel:      newKernel,
 		Catalog:        m.engine.Catalog(),
+		ResultsDir:     filepath.Join(dir, ".lakebook", "results"),
 		Logger:         m.Logger,
 	})
 	if m.listener, err = net.Listen("tcp", m.Addr); err != nil {

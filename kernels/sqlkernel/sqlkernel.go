@@ -5,6 +5,7 @@ package sqlkernel
 import (
 	"context"
 	"fmt"
+	"io"
 	"sync"
 
 	"github.com/lakebook/lakebook/engine"
@@ -99,4 +100,39 @@ func (k *Kernel) track(id string) {
 	for _, id := range old {
 		k.s.Drop(id)
 	}
+}
+
+// Rows returns a page of a result, filtered and sorted by the engine, as Arrow IPC.
+func (k *Kernel) Rows(ctx context.Context, resultID string, q notebooks.RowsQuery) ([]byte, int64, error) {
+	return k.s.Rows(ctx, resultID, q)
+}
+
+// Summary describes each column of a whole result.
+func (k *Kernel) Summary(ctx context.Context, resultID string) ([]notebooks.ColumnSummary, error) {
+	return k.s.Summary(ctx, resultID)
+}
+
+// Pivot computes a chart's points over a whole result.
+func (k *Kernel) Pivot(ctx context.Context, resultID string, c notebooks.Chart) (*notebooks.PivotResult, error) {
+	return k.s.Pivot(ctx, resultID, c)
+}
+
+// Export streams a whole result as csv, parquet or jsonl.
+func (k *Kernel) Export(ctx context.Context, resultID, format string, w io.Writer) error {
+	return k.s.Export(ctx, resultID, format, w)
+}
+
+// Save writes a result to a Parquet file, to be restored after a restart.
+func (k *Kernel) Save(ctx context.Context, resultID, path string) error {
+	return k.s.Save(ctx, resultID, path)
+}
+
+// Restore makes a saved result a result of this kernel again.
+func (k *Kernel) Restore(ctx context.Context, path string) (notebooks.Output, error) {
+	res, err := k.s.Restore(ctx, path)
+	if err != nil {
+		return notebooks.Output{}, err
+	}
+	k.track(res.ID)
+	return notebooks.TableOutput(res.ID, res.Columns, res.Rows, res.RowCount), nil
 }

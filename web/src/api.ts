@@ -74,6 +74,12 @@ export function exportURL(id: string, format: string): string {
   return `/api/notebooks/${encodeURIComponent(id)}/export?format=${encodeURIComponent(format)}`;
 }
 
+/** resultDownloadURL downloads the latest table result of paragraph pid in format (csv,
+ * parquet or jsonl), whole. */
+export function resultDownloadURL(id: string, pid: string, format: string): string {
+  return `/api/notebooks/${encodeURIComponent(id)}/paragraphs/${encodeURIComponent(pid)}/result/download?format=${encodeURIComponent(format)}`;
+}
+
 /** notebookPath is the page of notebook id. */
 export function notebookPath(id: string): string {
   return `/notebooks/${encodeURIComponent(id)}`;

@@ -34,7 +34,7 @@ describe('decide', () => {
 
 /** A fake editor, socket and clock around one ParagraphSync. */
 function setup(base = r(1, 'select 1')) {
-  let local = { text: base.text, lang: base.lang, title: base.title };
+  let local: Content = { text: base.text, lang: base.lang, title: base.title };
   let latest: Revised | undefined = { ...base };
   const sent: { rev: number; fields: EditFields; resolve: (v: { rev: number }) => void; reject: (e: unknown) => void }[] = [];
   const conflicts: { refused: Content; server: Revised }[] = [];
@@ -70,6 +70,9 @@ function setup(base = r(1, 'select 1')) {
       sync.changed();
     },
     local: () => local,
+    setLocal(x: Content) {
+      local = { ...x };
+    },
     setLatest(p: Revised | undefined) {
       latest = p;
     },
@@ -265,6 +268,28 @@ describe('ParagraphSync', () => {
     t.type('x');
     t.sync.disconnected();
     assert.equal(await t.sync.settle(), false);
+  });
+
+  test('settings travel with the content; a remote text change while a setting is pending is rebased', async () => {
+    const t = setup();
+    const chart = { view: 'chart', chart: '{"type":"bar"}' };
+    t.setLocal({ ...t.local(), settings: chart });
+    t.sync.server({ ...r(2, 'select 2'), settings: {} });
+    assert.equal(t.conflicts.length, 0);
+    assert.deepEqual(t.local(), { ...c('select 2'), settings: chart });
+    t.sync.changed(true);
+    assert.equal(t.sent.length, 1);
+    assert.equal(t.sent[0]!.rev, 2);
+    assert.deepEqual(t.sent[0]!.fields, { settings: chart });
+    t.sent[0]!.resolve({ rev: 3 });
+    await tick();
+    assert.equal(t.sync.pending, false);
+  });
+
+  test('both changing the settings is a conflict; the same settings are no change', () => {
+    assert.equal(decide({ ...r(1, 'a'), settings: { view: 'table' } }, { ...c('a'), settings: { view: 'chart' } }, { ...r(2, 'a'), settings: { view: 'chart', chart: 'x' } }), 'conflict');
+    assert.deepEqual(changedFields({ ...c('a'), settings: {} }, c('a')), {});
+    assert.deepEqual(changedFields(c('a'), { ...c('a'), settings: { view: 'chart' } }), { settings: { view: 'chart' } });
   });
 
   test('language changes are sent at once', () => {

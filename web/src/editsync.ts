@@ -5,11 +5,13 @@
 
 import { isDisconnected, RequestError } from './protocol';
 
-/** Content is the editable part of a paragraph. */
+/** Content is the editable part of a paragraph. settings (the view, chart and form values)
+ * travel like the rest; absent means none. */
 export interface Content {
   text: string;
   lang: string;
   title: string;
+  settings?: Record<string, string>;
 }
 
 /** Revised is content at a server revision. */
@@ -22,17 +24,27 @@ export type EditFields = Partial<Content>;
 const FIELDS = ['text', 'lang', 'title'] as const;
 
 export function contentOf(c: Content): Content {
-  return { text: c.text, lang: c.lang, title: c.title };
+  const out: Content = { text: c.text, lang: c.lang, title: c.title };
+  if (c.settings && Object.keys(c.settings).length > 0) out.settings = { ...c.settings };
+  return out;
+}
+
+/** sameSettings compares two settings maps (absent is empty). */
+export function sameSettings(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+  const ka = Object.keys(a ?? {});
+  if (ka.length !== Object.keys(b ?? {}).length) return false;
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && b![k] === a![k]);
 }
 
 export function sameContent(a: Content, b: Content): boolean {
-  return a.text === b.text && a.lang === b.lang && a.title === b.title;
+  return a.text === b.text && a.lang === b.lang && a.title === b.title && sameSettings(a.settings, b.settings);
 }
 
-/** changedFields are the fields of local that differ from base. */
+/** changedFields are the fields of local that differ from base (settings as a whole map). */
 export function changedFields(base: Content, local: Content): EditFields {
   const out: EditFields = {};
   for (const k of FIELDS) if (local[k] !== base[k]) out[k] = local[k];
+  if (!sameSettings(base.settings, local.settings)) out.settings = { ...(local.settings ?? {}) };
   return out;
 }
 
@@ -54,6 +66,7 @@ export function decide(base: Revised, local: Content, server: Revised): Decision
   if (server.rev === base.rev) return 'rebase';
   const mine = changedFields(base, local);
   for (const k of FIELDS) if (k in mine && server[k] !== base[k]) return 'conflict';
+  if (mine.settings && !sameSettings(server.settings, base.settings)) return 'conflict';
   return 'rebase';
 }
 
@@ -222,7 +235,7 @@ export class ParagraphSync {
         this.inflight = null;
         if (err instanceof RequestError && err.code === 'conflict' && err.paragraph) {
           const p = err.paragraph;
-          const server: Revised = { text: p.text ?? '', lang: p.lang, title: p.title ?? '', rev: p.rev };
+          const server: Revised = { ...contentOf({ text: p.text ?? '', lang: p.lang, title: p.title ?? '', settings: p.settings ?? {} }), rev: p.rev };
           this.conflictWith(this.host.getLocal(), server);
         } else if (isDisconnected(err)) {
           this.unanswered = sent;

@@ -1,16 +1,16 @@
 // The notebook page: one websocket, the state it feeds, and the paragraph views kept in the
 // state's order. Requests that fail are shown as toasts.
 
-import { exportURL } from './api';
+import { exportURL, resultDownloadURL } from './api';
 import { CatalogPanel, sqlIdent } from './catalog';
 import { HistoryPanel } from './history';
 import { h, setText } from './dom';
 import type { EditFields } from './editsync';
 import { Connection, type ConnState, errorText } from './protocol';
 import { ParagraphView } from './paragraph';
-import { applyEvent, type NotebookState, type Paragraph } from './state';
+import { applyEvent, isActive, type NotebookState, type Paragraph } from './state';
 import { toast } from './toast';
-import type { ServerEvent } from './types';
+import type { ChartSpec, RowsRequest, ServerEvent } from './types';
 
 /** socketURL is the notebook's websocket address on this page's host. */
 export function socketURL(loc: { protocol: string; host: string }, id: string): string {
@@ -31,10 +31,12 @@ export class NotebookApp {
   private editingId: string | null = null;
   private renaming = false;
   private banner: HTMLElement | null = null;
+  /** Which paragraph runs and how many wait, next to Run all. */
+  private runStatus: HTMLElement;
 
   constructor(
     private root: HTMLElement,
-    id: string,
+    private readonly id: string,
   ) {
     this.nameEl = document.querySelector('[data-testid="notebook-name"]');
     this.connEl = document.querySelector('[data-testid="connection"]');
@@ -61,6 +63,12 @@ export class NotebookApp {
     });
 
     this.runAllBtn?.addEventListener('click', () => void this.runAll());
+    this.runStatus = h('button', { type: 'button', class: 'run-status', testid: 'run-status', hidden: true, title: 'Show the running paragraph' });
+    this.runStatus.addEventListener('click', () => {
+      const running = this.state?.paragraphs.find((p) => p.run?.status === 'RUNNING') ?? this.state?.paragraphs.find((p) => isActive(p.run?.status));
+      if (running) this.views.get(running.id)?.el.scrollIntoView({ behavior: 'smooth', block: 'center' });
+    });
+    this.runAllBtn?.before(this.runStatus);
     const historyBtn = document.querySelector<HTMLButtonElement>('[data-testid="history"]');
     const catalogBtn = document.querySelector<HTMLButtonElement>('[data-testid="catalog"]');
     let history: HistoryPanel | null = null;
@@ -160,12 +168,39 @@ export class NotebookApp {
       }
     });
     this.root.classList.toggle('empty', n === 0);
+    this.showRuns();
+  }
+
+  /** showRuns numbers the PENDING paragraphs in queue order (runs are queued by run id; 1 runs
+   * next) and
+   * says next to Run all which paragraph runs and how many wait. */
+  private showRuns(): void {
+    const ps = this.state?.paragraphs ?? [];
+    const pending = ps.filter((p) => p.run?.status === 'PENDING').sort((a, b) => (a.run?.runId ?? 0) - (b.run?.runId ?? 0));
+    const running = ps.filter((p) => p.run?.status === 'RUNNING');
+    const queue = new Map(pending.map((p, i) => [p.id, i + 1]));
+    for (const [id, v] of this.views) v.setQueue(queue.get(id) ?? 0);
+    const st = this.runStatus;
+    if (running.length === 0 && pending.length === 0) {
+      st.hidden = true;
+      return;
+    }
+    const name = (p: Paragraph) => p.title || `paragraph ${ps.indexOf(p) + 1}`;
+    const parts = [running.length === 1 ? `running ${name(running[0]!)}` : running.length > 1 ? `running ${running.length} paragraphs` : 'waiting'];
+    if (pending.length > 0) parts.push(`${pending.length} pending`);
+    setText(st, parts.join(' · '));
+    st.dataset['running'] = running.map((p) => p.id).join(' ');
+    st.dataset['pending'] = String(pending.length);
+    st.hidden = false;
   }
 
   private paragraphContext() {
     return {
       edit: (id: string, rev: number, fields: EditFields) => this.conn.request('edit', { id, rev, ...fields }),
-      page: (req: { resultId: string; offset: number; limit: number }) => this.conn.request('page', req),
+      rows: (req: RowsRequest) => this.conn.request('rows', req),
+      summary: async (resultId: string) => (await this.conn.request('summary', { resultId })).columns ?? [],
+      pivot: async (resultId: string, chart: ChartSpec) => (await this.conn.request('pivot', { resultId, chart })).pivot,
+      downloadURL: (pid: string, format: string) => resultDownloadURL(this.id, pid, format),
       run: (id: string) => void this.run(id),
       cancel: (id: string) => this.call(this.conn.request('cancel', { id }), 'Cancel failed'),
       runAbove: (id: string) => void this.runAll(id),

@@ -1,17 +1,17 @@
-// A run's outputs under its paragraph: text (stdout, stderr, values), sanitized html, tables,
-// and the run's error. Outputs are kept by index; only those whose object changed are rebuilt.
+// A run's outputs under its paragraph: text (stdout, stderr, values), sanitized html, tables
+// (a result grid, or a chart), and the run's error. Outputs are kept by index; only those whose
+// object changed are rebuilt.
 
 import { h } from './dom';
+import { ResultView } from './result';
+import type { ResultContext } from './result';
 import { isActive, type Run } from './state';
 import { formatBytes, formatCount, formatProgress, formatStats, progressFraction } from './stats';
-import { renderTable } from './table';
 import type { ErrorInfo, Output, RunProgress, RunStats } from './types';
 
 export interface OutputsContext {
-  /** extraRows are the rows paged in for a result so far. */
-  extraRows(resultId: string): unknown[][];
-  /** more loads the next page of a table output. */
-  more(o: Output): Promise<void>;
+  /** result is what table outputs page, sort, chart and download with. */
+  result: ResultContext;
   /** gotoError moves the editor's cursor to an error's position. */
   gotoError(line: number, column?: number): void;
 }
@@ -22,7 +22,8 @@ export function errorLocation(e: ErrorInfo): string {
   return e.column ? `line ${e.line}, col ${e.column}` : `line ${e.line}`;
 }
 
-export function renderOutput(o: Output, ctx: OutputsContext): HTMLElement {
+/** renderOutput renders a text, html or unknown output (tables are ResultViews). */
+export function renderOutput(o: Output): HTMLElement {
   switch (o.type) {
     case 'text': {
       const stream = o.stream || 'value';
@@ -33,8 +34,6 @@ export function renderOutput(o: Output, ctx: OutputsContext): HTMLElement {
       el.innerHTML = o.html ?? ''; // sanitized by the server
       return el;
     }
-    case 'table':
-      return renderTable(o, { extra: o.resultId ? ctx.extraRows(o.resultId) : [], more: () => ctx.more(o) });
     default:
       return h('pre', { class: 'out out-text stream-value', testid: 'output', 'data-type': o.type }, JSON.stringify(o, null, 2));
   }
@@ -84,8 +83,23 @@ export function renderProgress(p: RunProgress): HTMLElement {
 
 interface Held {
   output: Output;
-  extra: number;
   node: HTMLElement;
+  result?: ResultView;
+}
+
+/** primaryTable is the index of the last table output with a result id (the one the chart,
+ * the settings and the download are about), or -1. */
+export function primaryTable(outputs: (Output | undefined)[]): number {
+  for (let i = outputs.length - 1; i >= 0; i--) if (outputs[i]?.type === 'table' && outputs[i]?.resultId) return i;
+  return -1;
+}
+
+/** activeProgress is the progress to show for an active run: the server's, or (a Go run, a
+ * SQL run before its first report) just its phase. */
+const phases = { queued: { phase: 'queued' }, running: { phase: 'running' } } as const;
+export function activeProgress(run: Run | null): RunProgress | null {
+  if (!run || !isActive(run.status)) return null;
+  return run.progress ?? (run.status === 'PENDING' ? phases.queued : phases.running);
 }
 
 export class OutputsView {
@@ -99,27 +113,31 @@ export class OutputsView {
 
   constructor(private ctx: OutputsContext) {}
 
-  /** update shows run's outputs; force rebuilds the tables of resultId (after paging). */
-  update(run: Run | null, forceResult?: string): void {
+  /** update shows run's outputs. */
+  update(run: Run | null): void {
     const outputs = run?.outputs ?? [];
+    const primary = primaryTable(outputs);
     let prev: Node | null = null;
     for (let i = 0; i < Math.max(outputs.length, this.held.length); i++) {
       const o = outputs[i];
       const cur = this.held[i];
       if (!o) {
-        if (cur) cur.node.remove();
+        if (cur) this.drop(cur);
         this.held[i] = undefined;
         continue;
       }
-      const extra = o.resultId ? this.ctx.extraRows(o.resultId).length : 0;
-      if (cur && cur.output === o && cur.extra === extra && !(forceResult && o.resultId === forceResult)) {
+      if (cur && cur.output === o) {
+        cur.result?.setPrimary(i === primary);
         prev = cur.node;
         continue;
       }
-      const node = renderOutput(o, this.ctx);
-      if (cur) cur.node.replaceWith(node);
-      else this.el.insertBefore(node, prev ? prev.nextSibling : this.el.firstChild);
-      this.held[i] = { output: o, extra, node };
+      const result = o.type === 'table' ? new ResultView(o, this.ctx.result, i === primary) : undefined;
+      const node = result ? result.el : renderOutput(o);
+      if (cur) {
+        cur.node.replaceWith(node);
+        cur.result?.destroy();
+      } else this.el.insertBefore(node, prev ? prev.nextSibling : this.el.firstChild);
+      this.held[i] = result ? { output: o, node, result } : { output: o, node };
       prev = node;
     }
     this.held.length = outputs.length;
@@ -132,7 +150,7 @@ export class OutputsView {
       if (this.errorNode) this.el.appendChild(this.errorNode);
     }
 
-    const progress = run && isActive(run.status) ? run.progress : null;
+    const progress = activeProgress(run);
     const info = progress ?? run?.stats ?? null;
     if (info !== this.infoOf) {
       this.infoNode?.remove();
@@ -141,6 +159,21 @@ export class OutputsView {
     }
     if (this.infoNode && this.el.lastChild !== this.infoNode) this.el.appendChild(this.infoNode);
     this.el.hidden = outputs.every((o) => !o) && !err && !this.infoNode;
+  }
+
+  /** applySettings passes changed paragraph settings (view, chart) to the table outputs. */
+  applySettings(settings: Record<string, string>): void {
+    for (const x of this.held) x?.result?.applySettings(settings);
+  }
+
+  private drop(x: Held): void {
+    x.node.remove();
+    x.result?.destroy();
+  }
+
+  destroy(): void {
+    for (const x of this.held) if (x) this.drop(x);
+    this.held = [];
   }
 
   /** hasRendered reports whether some html output is shown (for markdown paragraphs). */

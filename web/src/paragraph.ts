@@ -1,18 +1,23 @@
-// One paragraph on the page: header (title, language, run controls, status), the CodeMirror
-// editor, a conflict notice when the server refused our text, and the outputs.
+// One paragraph on the page: header (title, language, run controls, status), its dynamic
+// forms, the CodeMirror editor, a conflict notice when the server refused our change, and the
+// outputs.
 
 import { h, setText } from './dom';
 import { createEditor, type Editor, type KernelCompletion } from './editor';
-import { type Content, type EditFields, ParagraphSync, type Revised } from './editsync';
+import { type Content, type EditFields, ParagraphSync, type Revised, sameSettings } from './editsync';
+import { type FormValue, FormsView, withFormValue } from './forms';
 import { OutputsView } from './outputs';
-import { errorText, type RequestError } from './protocol';
+import { errorText } from './protocol';
 import { elapsedAt, formatElapsed, isActive, type Paragraph } from './state';
-import { pageLimit } from './table';
-import { LANGS, type Output, type Requests } from './types';
+import { LANGS, type ChartSpec, type ColumnSummary, type PivotResult, type Requests, type RowsRequest } from './types';
 
 export interface ParagraphContext {
   edit(id: string, rev: number, fields: EditFields): Promise<{ rev: number }>;
-  page(req: Requests['page']['req']): Promise<{ rows: unknown[][] }>;
+  rows(req: RowsRequest): Promise<Requests['rows']['ack']>;
+  summary(resultId: string): Promise<ColumnSummary[]>;
+  pivot(resultId: string, chart: ChartSpec): Promise<PivotResult>;
+  /** downloadURL is where paragraph id's latest table result downloads in format. */
+  downloadURL(id: string, format: string): string;
   /** run flushes this paragraph's edits and runs it. */
   run(id: string): void;
   cancel(id: string): void;
@@ -32,7 +37,14 @@ export interface ParagraphContext {
 }
 
 function revised(p: Paragraph): Revised {
-  return { text: p.text, lang: p.lang, title: p.title, rev: p.rev };
+  return { text: p.text, lang: p.lang, title: p.title, settings: p.settings, rev: p.rev };
+}
+
+/** ordinal is 1st, 2nd, 3rd, 4th, … 11th, 12th, 13th, 21st. */
+export function ordinal(n: number): string {
+  const t = n % 100;
+  const s = t >= 11 && t <= 13 ? 'th' : ['th', 'st', 'nd', 'rd'][n % 10] ?? 'th';
+  return `${n}${s}`;
 }
 
 export class ParagraphView {
@@ -55,7 +67,12 @@ export class ParagraphView {
   private upBtn: HTMLButtonElement;
   private downBtn: HTMLButtonElement;
   private conflictEl: HTMLElement | null = null;
-  private extra = new Map<string, unknown[][]>();
+  private restoredEl: HTMLElement;
+  private forms: FormsView;
+  /** The settings as this page holds them (saved through sync like the text). */
+  private settings: Record<string, string>;
+  /** Place among the notebook's PENDING runs (1 runs next), 0 when not known. */
+  private queuePos = 0;
   /** for markdown: the editor is open (otherwise the rendered html stands in for it) */
   private mdEditing: boolean;
   private seenRunId: number;
@@ -104,12 +121,19 @@ export class ParagraphView {
 
     this.statusEl = h('span', { class: 'status', testid: 'status' });
     this.elapsedEl = h('span', { class: 'elapsed', testid: 'elapsed' });
+    this.restoredEl = h(
+      'span',
+      { class: 'restored', testid: 'restored', hidden: true, title: 'This result was kept from before the server restarted. Run the paragraph to refresh it.' },
+      'from the last run',
+    );
+    this.settings = { ...p.settings };
 
     const head = h(
       'div',
       { class: 'para-head' },
       this.titleInput,
       h('span', { class: 'spacer' }),
+      this.restoredEl,
       this.statusEl,
       this.elapsedEl,
       this.langSel,
@@ -128,9 +152,19 @@ export class ParagraphView {
       complete: (text, pos) => ctx.complete(this.langSel.value, text, pos),
     });
 
+    this.forms = new FormsView((name, value) => this.formChanged(name, value));
+
     this.outputs = new OutputsView({
-      extraRows: (rid) => this.extra.get(rid) ?? [],
-      more: (o) => this.more(o),
+      result: {
+        rows: (req) => ctx.rows(req),
+        summary: (rid) => ctx.summary(rid),
+        pivot: (rid, chart) => ctx.pivot(rid, chart),
+        settings: () => this.settings,
+        setSettings: (changes) => this.setSettings(changes),
+        downloadURL: (format) => ctx.downloadURL(this.id, format),
+        chartable: () => this.langSel.value === 'sql',
+        toast: (m) => ctx.toast(m),
+      },
       gotoError: (line, col) => {
         this.openEditor();
         this.editor.goto(line, col);
@@ -143,7 +177,7 @@ export class ParagraphView {
       }
     });
 
-    this.el = h('section', { class: 'paragraph', testid: 'paragraph', 'data-id': p.id }, head, this.editorWrap, this.outputs.el);
+    this.el = h('section', { class: 'paragraph', testid: 'paragraph', 'data-id': p.id }, head, this.forms.el, this.editorWrap, this.outputs.el);
     this.el.addEventListener('focusin', () => this.el.classList.add('focused'));
     this.el.addEventListener('focusout', () => this.el.classList.remove('focused'));
 
@@ -181,13 +215,47 @@ export class ParagraphView {
   }
 
   local(): Content {
-    return { text: this.editor.getText(), lang: this.langSel.value, title: this.titleInput.value };
+    return { text: this.editor.getText(), lang: this.langSel.value, title: this.titleInput.value, settings: this.settings };
   }
 
   private setLocal(c: Content): void {
     this.editor.setText(c.text);
     if (c.lang !== this.langSel.value) this.applyLang(c.lang);
     if (this.titleInput.value !== c.title) this.titleInput.value = c.title;
+    if (!sameSettings(c.settings, this.settings)) {
+      this.settings = { ...(c.settings ?? {}) };
+      this.applySettings();
+    }
+  }
+
+  /** setSettings changes settings here and saves them (at once, like a language change). */
+  private setSettings(changes: Record<string, string | undefined>): void {
+    const next = { ...this.settings };
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === undefined) delete next[k];
+      else next[k] = v;
+    }
+    if (sameSettings(next, this.settings)) return;
+    this.settings = next;
+    this.applySettings();
+    this.sync.changed(true);
+  }
+
+  private applySettings(): void {
+    this.showForms();
+    this.outputs.applySettings(this.settings);
+  }
+
+  private showForms(): void {
+    this.forms.update(this.langSel.value === 'sql' ? this.p.forms : [], this.settings);
+  }
+
+  /** formChanged saves a form's new value and runs the paragraph with it. */
+  private formChanged(name: string, value: FormValue): void {
+    this.settings = withFormValue(this.settings, name, value);
+    this.applySettings();
+    this.sync.changed(true);
+    this.run();
   }
 
   private setLangOption(lang: string): void {
@@ -200,6 +268,7 @@ export class ParagraphView {
     this.editor.setLang(lang);
     this.el.dataset['lang'] = lang;
     this.refreshMarkdown();
+    this.showForms();
   }
 
   /** update shows the state of p (run status, outputs, position); content goes through sync. */
@@ -216,6 +285,7 @@ export class ParagraphView {
     setText(this.statusEl, status);
     this.statusEl.className = `status status-${status.toLowerCase() || 'idle'}`;
     this.cancelBtn.disabled = !isActive(run?.status);
+    this.restoredEl.hidden = !(run?.restored && run.status === 'FINISHED');
     this.elapsedEl.title = run?.startedAt ? `started ${new Date(run.startedAt).toLocaleString()}` : '';
     this.tick(Date.now());
 
@@ -233,13 +303,23 @@ export class ParagraphView {
       this.shownRun = run;
       this.outputs.update(run);
     }
+    this.showForms();
     this.refreshMarkdown();
   }
 
-  /** tick refreshes the elapsed time (live while running). */
+  /** setQueue shows the paragraph's place in the run queue while it is PENDING (0: none). */
+  setQueue(pos: number): void {
+    if (pos === this.queuePos) return;
+    this.queuePos = pos;
+    this.tick(Date.now());
+  }
+
+  /** tick refreshes the elapsed time (live while running), or the place in the queue. */
   tick(now: number): void {
     const run = this.p.run;
-    const text = run && run.status !== 'PENDING' && (run.startedAt || run.elapsedMs || run.status === 'RUNNING') ? formatElapsed(elapsedAt(run, now)) : '';
+    let text = '';
+    if (run?.status === 'PENDING') text = this.queuePos === 1 ? 'next' : this.queuePos > 1 ? `${ordinal(this.queuePos)} in line` : 'waiting';
+    else if (run && (run.startedAt || run.elapsedMs || run.status === 'RUNNING')) text = formatElapsed(elapsedAt(run, now));
     setText(this.elapsedEl, text);
   }
 
@@ -290,26 +370,16 @@ export class ParagraphView {
     this.ctx.run(this.id);
   }
 
-  private async more(o: Output): Promise<void> {
-    const rid = o.resultId;
-    if (!rid) return;
-    const have = (o.rows?.length ?? 0) + (this.extra.get(rid)?.length ?? 0);
-    try {
-      const ack = await this.ctx.page({ resultId: rid, offset: have, limit: pageLimit(o.rows?.length ?? 0) });
-      const rows = Array.isArray(ack.rows) ? ack.rows : [];
-      this.extra.set(rid, [...(this.extra.get(rid) ?? []), ...rows]);
-      this.outputs.update(this.p.run, rid);
-    } catch (err) {
-      this.ctx.toast(`Could not load more rows: ${errorText(err as RequestError)}`);
-      throw err;
-    }
-  }
-
   private showConflict(refused: Content, server: Revised): void {
     this.conflictEl?.remove();
     const reapply = h('button', { type: 'button', class: 'btn small primary', testid: 'reapply' }, 'Re-apply mine');
     const dismiss = h('button', { type: 'button', class: 'btn small', testid: 'dismiss-conflict' }, 'Dismiss');
-    const what = [refused.text !== server.text ? 'text' : '', refused.lang !== server.lang ? 'language' : '', refused.title !== server.title ? 'title' : '']
+    const what = [
+      refused.text !== server.text ? 'text' : '',
+      refused.lang !== server.lang ? 'language' : '',
+      refused.title !== server.title ? 'title' : '',
+      sameSettings(refused.settings, server.settings) ? '' : 'settings',
+    ]
       .filter(Boolean)
       .join(', ');
     const el = h(
@@ -343,6 +413,7 @@ export class ParagraphView {
 
   destroy(): void {
     this.sync.dispose();
+    this.outputs.destroy();
     this.editor.destroy();
     this.wrap.remove();
   }

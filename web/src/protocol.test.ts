@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { backoffDelay, Connection, type ConnState, DISCONNECTED, Pending, RequestError, type SocketLike } from './protocol';
+import { backoffDelay, Connection, type ConnState, DISCONNECTED, parseBinaryFrame, Pending, RequestError, type SocketLike } from './protocol';
 import type { ServerEvent } from './types';
 
 describe('Pending', () => {
@@ -162,5 +162,63 @@ describe('Connection', () => {
     h.sockets[0]!.onmessage?.({ data: 'not json' });
     h.sockets[0]!.push({ type: 'ack', req: 42 });
     assert.equal(h.events.length, 1);
+  });
+});
+
+/** frame builds a binary answer as the server sends it: length, JSON header, payload. */
+function frame(header: unknown, payload: number[]): ArrayBuffer {
+  const h = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(4 + h.length + payload.length);
+  new DataView(out.buffer).setUint32(0, h.length, false);
+  out.set(h, 4);
+  out.set(payload, 4 + h.length);
+  return out.buffer;
+}
+
+describe('binary frames', () => {
+  test('parse into header and payload', () => {
+    const f = parseBinaryFrame(frame({ type: 'ack', req: 3, matched: 10, offset: 0 }, [1, 2, 3]));
+    assert.ok(f);
+    assert.deepEqual(f.header, { type: 'ack', req: 3, matched: 10, offset: 0 });
+    assert.deepEqual([...f.payload], [1, 2, 3]);
+    const empty = parseBinaryFrame(frame({ type: 'ack', req: 1 }, []));
+    assert.equal(empty?.payload.length, 0);
+  });
+
+  test('a view with an offset parses the same', () => {
+    const raw = new Uint8Array(frame({ a: 1 }, [9]));
+    const shifted = new Uint8Array(raw.length + 5);
+    shifted.set(raw, 5);
+    const f = parseBinaryFrame(shifted.subarray(5));
+    assert.deepEqual(f?.header, { a: 1 });
+    assert.deepEqual([...f!.payload], [9]);
+  });
+
+  test('malformed frames are null', () => {
+    assert.equal(parseBinaryFrame(new ArrayBuffer(2)), null);
+    const tooLong = new Uint8Array(8);
+    new DataView(tooLong.buffer).setUint32(0, 100, false);
+    assert.equal(parseBinaryFrame(tooLong), null);
+    const notJSON = new Uint8Array([0, 0, 0, 2, 0x7b, 0x7b]);
+    assert.equal(parseBinaryFrame(notJSON), null);
+    const array = new Uint8Array([0, 0, 0, 2, 0x5b, 0x5d]);
+    assert.equal(parseBinaryFrame(array), null);
+  });
+
+  test('a binary answer settles its request with the payload as arrow', async () => {
+    const h = harness();
+    h.conn.start();
+    const s = h.sockets[0]!;
+    s.open();
+    s.push(snap);
+    const r = h.conn.request('rows', { resultId: 'r1', offset: 0, limit: 100 });
+    const req = s.sent[0]!['req'];
+    s.onmessage?.({ data: frame({ type: 'ack', req, matched: 42, offset: 0 }, [7, 8]) });
+    const ack = await r;
+    assert.equal(ack.matched, 42);
+    assert.deepEqual([...ack.arrow], [7, 8]);
+    const e = h.conn.request('rows', { resultId: 'gone', offset: 0, limit: 100 });
+    s.push({ type: 'error', req: s.sent[1]!['req'], error: { code: 'not_found', message: 'no result' } });
+    await assert.rejects(e, { code: 'not_found' });
   });
 });

@@ -1,5 +1,6 @@
-// The websocket client of docs/protocol.md: numbered requests matched to their ack or error,
-// events passed on, and reconnection with backoff after the socket drops.
+// The websocket client of docs/protocol.md: numbered requests matched to their ack or error
+// (JSON text frames, or a binary frame of JSON header and Arrow rows), events passed on, and
+// reconnection with backoff after the socket drops.
 
 import type { AckMessage, ErrorMessage, Op, ParagraphData, Requests, ServerEvent } from './types';
 
@@ -103,11 +104,31 @@ export function backoffDelay(attempt: number, base = 500, max = 10_000, rand: ()
   return Math.round(d * (0.5 + rand() / 2));
 }
 
+/** parseBinaryFrame splits a binary message: a 4-byte big-endian length N, N bytes of JSON
+ * header, then the payload (an Arrow IPC stream for `rows`). It returns null for a frame that
+ * does not parse. The payload is a view into data, not a copy. */
+export function parseBinaryFrame(data: ArrayBuffer | Uint8Array): { header: Record<string, unknown>; payload: Uint8Array } | null {
+  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+  if (bytes.byteLength < 4) return null;
+  const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, false);
+  if (4 + n > bytes.byteLength) return null;
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + n)));
+  } catch {
+    return null;
+  }
+  if (!header || typeof header !== 'object' || Array.isArray(header)) return null;
+  return { header: header as Record<string, unknown>, payload: bytes.subarray(4 + n) };
+}
+
 export type ConnState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
 /** SocketLike is the part of WebSocket the client uses (a fake in tests). */
 export interface SocketLike {
   readonly readyState: number;
+  /** Binary frames (rows as Arrow) must arrive as ArrayBuffers. */
+  binaryType?: string;
   send(data: string): void;
   close(code?: number, reason?: string): void;
   onopen: ((ev: unknown) => void) | null;
@@ -218,6 +239,7 @@ export class Connection {
       return;
     }
     this.sock = s;
+    if ('binaryType' in s) s.binaryType = 'arraybuffer';
     s.onmessage = (ev) => this.receive(ev.data);
     s.onclose = () => this.dropped(s);
     s.onerror = () => {
@@ -226,6 +248,12 @@ export class Connection {
   }
 
   private receive(data: unknown): void {
+    if (data instanceof ArrayBuffer || data instanceof Uint8Array) {
+      // A binary answer (rows): its header settles the request, with the payload as `arrow`.
+      const f = parseBinaryFrame(data);
+      if (f) this.pending.settle({ ...f.header, arrow: f.payload } as { type?: unknown; req?: unknown });
+      return;
+    }
     if (typeof data !== 'string') return;
     let msg: { type?: unknown; req?: unknown };
     try {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { minimalChange } from './editor';
 import { errorLocation } from './outputs';
 import { socketURL } from './notebook';
-import { cellText, pageLimit, rowCountText } from './table';
+import { ordinal } from './paragraph';
 
 test('minimalChange keeps the common prefix and suffix', () => {
   assert.equal(minimalChange('abc', 'abc'), null);
@@ -16,25 +16,6 @@ test('minimalChange keeps the common prefix and suffix', () => {
   assert.equal(a.slice(0, ch.from) + ch.insert + a.slice(ch.to), b);
 });
 
-test('row count text', () => {
-  assert.equal(rowCountText(1, 1), '1 row');
-  assert.equal(rowCountText(3000000, 100), '3000000 rows, showing first 100');
-  assert.equal(rowCountText(0, 0), '0 rows');
-  assert.equal(pageLimit(50), 100);
-  assert.equal(pageLimit(1000), 1000);
-  assert.equal(pageLimit(50000), 10000);
-});
-
-test('cell text', () => {
-  assert.equal(cellText(null), 'NULL');
-  assert.equal(cellText(1.5), '1.5');
-  assert.equal(cellText(6.8500000000000005), '6.85');
-  assert.equal(cellText(12345678901234), '12345678901234');
-  assert.equal(cellText(1e-7), '1e-7');
-  assert.equal(cellText('x'), 'x');
-  assert.equal(cellText({ a: 1 }), '{"a":1}');
-});
-
 test('error location', () => {
   assert.equal(errorLocation({ code: 'run_error', message: 'm' }), '');
   assert.equal(errorLocation({ code: 'run_error', message: 'm', line: 3 }), 'line 3');
@@ -44,4 +25,8 @@ test('error location', () => {
 test('websocket url follows the page protocol', () => {
   assert.equal(socketURL({ protocol: 'http:', host: 'h:8080' }, 'a b'), 'ws://h:8080/ws/notebooks/a%20b');
   assert.equal(socketURL({ protocol: 'https:', host: 'h' }, 'x'), 'wss://h/ws/notebooks/x');
+});
+
+test('ordinals for the run queue', () => {
+  assert.deepEqual([1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111].map(ordinal), ['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '101st', '111th']);
 });

@@ -2,7 +2,7 @@
 // applyEvent never mutates its input: unchanged paragraphs, runs and outputs keep their identity,
 // so the view can tell what changed by comparing references.
 
-import type { ErrorInfo, NotebookData, Output, ParagraphData, RunData, RunProgress, RunStats, RunStatus, ServerEvent } from './types';
+import type { ErrorInfo, FormDef, NotebookData, Output, ParagraphData, RunData, RunProgress, RunStats, RunStatus, ServerEvent } from './types';
 
 export interface Run {
   runId: number;
@@ -16,6 +16,8 @@ export interface Run {
   stats: RunStats | null;
   /** The latest progress of a SQL run that waits or fetches; null once the run ended. */
   progress: RunProgress | null;
+  /** The run is the last one from before the server restarted (its results were kept). */
+  restored: boolean;
   /** Local clock (ms) when elapsedMs was last reported: a running paragraph's elapsed time
    * ticks from here without trusting the server's clock. */
   receivedAt: number;
@@ -28,6 +30,8 @@ export interface Paragraph {
   text: string;
   settings: Record<string, string>;
   rev: number;
+  /** The dynamic forms of the text, as the server parsed them. */
+  forms: FormDef[];
   run: Run | null;
 }
 
@@ -58,6 +62,7 @@ function runFrom(r: RunData | null | undefined, now: number): Run | null {
     error: r.error ?? null,
     stats: r.stats ?? null,
     progress: isActive(r.status) ? (r.progress ?? null) : null,
+    restored: r.restored === true,
     receivedAt: now,
   };
 }
@@ -71,6 +76,7 @@ export function paragraphFrom(p: ParagraphData, now: number, run: Run | null = n
     text: p.text ?? '',
     settings: p.settings ?? {},
     rev: p.rev,
+    forms: p.forms ?? [],
     run: withRun ? runFrom(p.run, now) : run,
   };
 }
@@ -101,7 +107,7 @@ function mapParagraph(s: NotebookState, id: string, f: (p: Paragraph) => Paragra
 }
 
 function emptyRun(runId: number, status: RunStatus, now: number): Run {
-  return { runId, status, startedAt: '', elapsedMs: 0, outputs: [], error: null, stats: null, progress: null, receivedAt: now };
+  return { runId, status, startedAt: '', elapsedMs: 0, outputs: [], error: null, stats: null, progress: null, restored: false, receivedAt: now };
 }
 
 /** applyEvent returns the state after ev. Events other than `notebook` before the first snapshot
@@ -154,6 +160,7 @@ export function applyEvent(s: NotebookState | null, ev: ServerEvent, now: number
           error: ev.error ?? null,
           stats: ev.stats ?? (fresh ? null : cur.stats),
           progress: isActive(ev.status) ? (ev.progress ?? (fresh ? null : cur.progress)) : null,
+          restored: fresh ? false : cur.restored,
           receivedAt: now,
         };
         return { ...p, run };

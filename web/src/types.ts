@@ -67,6 +67,17 @@ export interface RunData {
   stats?: RunStats | null;
   /** The latest progress while PENDING or RUNNING. */
   progress?: RunProgress | null;
+  /** Set when the run was restored from before a server restart (its results kept on disk). */
+  restored?: boolean;
+}
+
+/** A dynamic form of a paragraph, parsed by the server from Zeppelin syntax in its text:
+ * ${name=default}, ${name=default,a|b|c}, ${checkbox:name=a|b,a|b|c}. */
+export interface FormDef {
+  name: string;
+  kind: 'text' | 'select' | 'checkbox' | string;
+  default?: string | string[] | null;
+  options?: string[] | null;
 }
 
 export interface ParagraphData {
@@ -76,6 +87,7 @@ export interface ParagraphData {
   text: string;
   settings?: Record<string, string> | null;
   rev: number;
+  forms?: FormDef[] | null;
   run?: RunData | null;
 }
 
@@ -120,6 +132,70 @@ export interface ErrorMessage {
   error: ErrorInfo & { paragraph?: ParagraphData };
 }
 
+/** A result's rows ordered by a column. */
+export interface SortKey {
+  column: string;
+  desc?: boolean;
+}
+
+export type FilterOp = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'contains' | 'is_null' | 'not_null';
+
+/** Keeps a result's rows whose column compares with value (unused by is_null and not_null). */
+export interface Filter {
+  column: string;
+  op: FilterOp;
+  value?: string | number | boolean;
+}
+
+export type ChartType = 'bar' | 'line' | 'area' | 'pie' | 'scatter' | 'histogram' | 'heatmap' | 'timeseries';
+export type Agg = 'sum' | 'count' | 'avg' | 'min' | 'max' | 'count_distinct' | 'median';
+
+/** A chart of a result, as saved in settings.chart and sent with `pivot`. */
+export interface ChartSpec {
+  type: ChartType;
+  keys: string[];
+  groups: string[];
+  values: { column: string; agg: Agg }[];
+  stacked?: boolean;
+  bins?: number;
+}
+
+/** One bar of a column's histogram: values in [lo, hi). */
+export interface Bin {
+  lo: unknown;
+  hi: unknown;
+  count: number;
+}
+
+export interface ColumnSummary {
+  name: string;
+  type: string;
+  nulls: number;
+  distinct: number;
+  min: unknown;
+  max: unknown;
+  histogram?: Bin[] | null;
+}
+
+/** A chart's points, computed over the whole result. */
+export interface PivotResult {
+  columns: Column[];
+  rows: unknown[][];
+  /** The rows of the result the points summarize. */
+  total: number;
+  /** The number of points kept when a scatter was sampled. */
+  sampled?: number;
+  truncated?: boolean;
+}
+
+export interface RowsRequest {
+  resultId: string;
+  offset: number;
+  limit: number;
+  sort?: SortKey[];
+  filter?: Filter[];
+}
+
 /** Request payloads by op, and what their acks carry. */
 export interface Requests {
   edit: {
@@ -139,6 +215,10 @@ export interface Requests {
   cancel: { req: { id: string }; ack: Record<string, never> };
   rename: { req: { name: string }; ack: Record<string, never> };
   page: { req: { resultId: string; offset: number; limit: number }; ack: { rows: unknown[][] } };
+  /** rows is answered by a binary frame: the header's fields, and the Arrow IPC stream. */
+  rows: { req: RowsRequest; ack: { matched: number; offset: number; arrow: Uint8Array } };
+  summary: { req: { resultId: string }; ack: { columns: ColumnSummary[] | null } };
+  pivot: { req: { resultId: string; chart: ChartSpec }; ack: { pivot: PivotResult } };
   sync: { req: Record<string, never>; ack: Record<string, never> };
 }
 export type Op = keyof Requests;
