@@ -42,7 +42,7 @@ export async function startServer({ withData = true } = {}) {
   });
   const base = new URL(url).origin;
   return {
-    url, base, token: TOKEN, dir,
+    url, base, token: TOKEN, dir, pid: proc.pid,
     stderr: () => stderr,
     async api(method, p, body) {
       const res = await fetch(base + p, {

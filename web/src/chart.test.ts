@@ -57,6 +57,16 @@ describe('chart settings', () => {
     assert.equal(adaptChart(bar, 'line', flights).stacked, undefined);
   });
 
+  test('a column the person removed stays removed; a spec naming lost columns is filled again', () => {
+    const line: ChartSpec = { type: 'line', keys: [], groups: ['destination'], values: [{ column: 'delay', agg: 'avg' }] };
+    assert.deepEqual(adaptChart(line, 'line', flights).keys, []);
+    assert.equal(chartProblem(adaptChart(line, 'line', flights)), 'Pick a column for “X axis”');
+    assert.deepEqual(adaptChart({ ...line, keys: ['gone'] }, 'line', flights).keys, ['origin']);
+    assert.deepEqual(adaptChart({ ...line, keys: ['origin'], values: [] }, 'line', flights).values, []);
+    assert.deepEqual(adaptChart({ type: 'scatter', keys: [], groups: [], values: [{ column: 'delay', agg: 'sum' }] }, 'scatter', flights).keys, []);
+    assert.deepEqual(adaptChart({ type: 'heatmap', keys: ['origin'], groups: [], values: [{ column: 'delay', agg: 'avg' }] }, 'heatmap', flights).groups, []);
+  });
+
   test('problems', () => {
     assert.equal(chartProblem({ type: 'bar', keys: [], groups: [], values: [] }), 'Pick a column for “X axis”');
     assert.equal(chartProblem({ type: 'heatmap', keys: ['a'], groups: [], values: [{ column: 'b', agg: 'sum' }] }), 'Pick a column for “Y”');

@@ -86,7 +86,10 @@ const isText = (c: Kinded) => c.f.kind === 'string' || c.f.kind === 'bool' || c.
 
 /** adaptChart fits spec to type and to the result's columns: names the result lacks are
  * dropped, and what the type needs is filled with sensible picks (the first text column as
- * the key, the first numeric column summed as the value; a time column for a time series). */
+ * the key, the first numeric column summed as the value; a time column for a time series).
+ * Picks are made only for a new chart, a change of type, or a spec that named columns the
+ * result lacks: a column the person removed stays removed (the chart then says what to pick),
+ * or removing the only key would put it straight back. */
 export function adaptChart(spec: ChartSpec | null, type: ChartType, columns: Column[]): ChartSpec {
   const cols = kinded(columns);
   const has = (n: string) => cols.some((c) => c.name === n);
@@ -94,6 +97,8 @@ export function adaptChart(spec: ChartSpec | null, type: ChartType, columns: Col
   const keys = (spec?.keys ?? []).filter(has);
   const groups = (spec?.groups ?? []).filter(has);
   const values = (spec?.values ?? []).filter((v) => has(v.column));
+  const lost = !!spec && (keys.length < spec.keys.length || groups.length < spec.groups.length || values.length < spec.values.length);
+  const fill = !spec || spec.type !== type || lost;
   const roles = ROLES[type];
   const firstText = cols.find(isText);
   const firstTime = cols.find((c) => isTemporal(c.f));
@@ -114,8 +119,8 @@ export function adaptChart(spec: ChartSpec | null, type: ChartType, columns: Col
     case 'scatter': {
       const y = col(values[0]?.column) && isNumeric(col(values[0]?.column)!.f) ? col(values[0]?.column) : undefined;
       const xs = [col(keys[0])].filter((c) => c && (isNumeric(c.f) || isTemporal(c.f)) && c.name !== y?.name);
-      const x = xs[0] ?? numerics.find((c) => c.name !== y?.name) ?? firstTime;
-      const yy = y ?? numerics.find((c) => c.name !== x?.name);
+      const x = xs[0] ?? (fill ? (numerics.find((c) => c.name !== y?.name) ?? firstTime) : undefined);
+      const yy = y ?? (fill ? numerics.find((c) => c.name !== x?.name) : undefined);
       if (x) out.keys = [x.name];
       if (yy) out.values = [{ column: yy.name, agg: values[0]?.agg ?? 'sum' }];
       const g = groups.map(col).find((c) => c && isText(c));
@@ -123,21 +128,21 @@ export function adaptChart(spec: ChartSpec | null, type: ChartType, columns: Col
       return out;
     }
     case 'timeseries': {
-      const t = [keys[0]].map(col).find((c) => c && isTemporal(c.f)) ?? firstTime ?? col(keys[0]);
+      const t = [keys[0]].map(col).find((c) => c && isTemporal(c.f)) ?? (fill ? (firstTime ?? col(keys[0])) : col(keys[0]));
       if (t) out.keys = [t.name];
       out.groups = groups.filter((g) => g !== t?.name).slice(0, roles.maxGroups);
       break;
     }
     case 'heatmap': {
-      const x = pick(col(keys[0]), firstText, firstTime, cols[0]);
+      const x = fill ? pick(col(keys[0]), firstText, firstTime, cols[0]) : keys[0];
       if (x) out.keys = [x];
-      const y = pick(col(groups[0]), col(keys[1]), cols.find((c) => (isText(c) || isTemporal(c.f)) && c.name !== x));
+      const y = fill ? pick(col(groups[0]), col(keys[1]), cols.find((c) => (isText(c) || isTemporal(c.f)) && c.name !== x)) : (groups[0] ?? keys[1]);
       if (y && y !== x) out.groups = [y];
       break;
     }
     default: {
       out.keys = keys.slice(0, roles.maxKeys);
-      if (out.keys.length === 0) {
+      if (out.keys.length === 0 && fill) {
         const k = pick(firstText, firstTime, cols.find((c) => !isNumeric(c.f)), cols[0]);
         if (k) out.keys = [k];
       }
@@ -145,7 +150,7 @@ export function adaptChart(spec: ChartSpec | null, type: ChartType, columns: Col
     }
   }
   out.values = values.slice(0, roles.maxValues);
-  if (out.values.length === 0) {
+  if (out.values.length === 0 && fill) {
     const v = numerics.find((c) => !out.keys.includes(c.name) && !out.groups.includes(c.name));
     out.values = v ? [{ column: v.name, agg: 'sum' }] : out.keys[0] ? [{ column: out.keys[0], agg: 'count' }] : [];
   }
