@@ -165,6 +165,36 @@ func TestFolderAndBaseName(t *testing.T) {
 	}
 }
 
+func TestUniqueName(t *testing.T) {
+	long := strings.Repeat("x", MaxNameLen)
+	tests := []struct {
+		name  string
+		taken []string
+		want  string
+	}{
+		{"q3", nil, "q3"},
+		{"q3", []string{"q3"}, "q3 copy"},
+		{"team/q3", []string{"team/q3", "team/q3 copy"}, "team/q3 copy 2"},
+		{long, []string{long}, strings.Repeat("x", MaxNameLen-len(" copy")) + " copy"},
+	}
+	for _, tt := range tests {
+		got, err := UniqueName(tt.name, "copy", func(n string) bool {
+			for _, x := range tt.taken {
+				if x == n {
+					return true
+				}
+			}
+			return false
+		})
+		if err != nil || got != tt.want {
+			t.Errorf("UniqueName(%q) = %q, %v, want %q", tt.name, got, err, tt.want)
+		}
+		if ValidateName(got) != nil {
+			t.Errorf("UniqueName(%q) = %q, not a valid name", tt.name, got)
+		}
+	}
+}
+
 // FuzzRoundTrip checks parse(encode(nb)) == nb for notebooks built from fuzzed parts.
 func FuzzRoundTrip(f *testing.F) {
 	f.Add("p1", "title", "md", "# hi", "x", "y")

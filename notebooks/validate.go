@@ -89,6 +89,34 @@ func Folder(name string) string {
 // BaseName returns a notebook name without its folders ("q3" for "team/sales/q3").
 func BaseName(name string) string { return name[strings.LastIndexByte(name, '/')+1:] }
 
+// UniqueName returns name if it is free, or else the first free "NAME suffix", "NAME suffix 2",
+// … in the same folder, shortening NAME so the result stays a valid name.
+func UniqueName(name, suffix string, taken func(string) bool) (string, error) {
+	if !taken(name) && ValidateName(name) == nil {
+		return name, nil
+	}
+	folder, base := Folder(name), BaseName(name)
+	for n := 1; n < 10000; n++ {
+		tail := " " + suffix
+		if n > 1 {
+			tail += fmt.Sprintf(" %d", n)
+		}
+		b := base
+		for len(b)+len(tail) > MaxNameLen || (folder != "" && len(folder)+1+len(b)+len(tail) > MaxPathLen) {
+			r := []rune(b)
+			b = strings.TrimSpace(string(r[:len(r)-1]))
+		}
+		cand := b + tail
+		if folder != "" {
+			cand = folder + "/" + cand
+		}
+		if ValidateName(cand) == nil && !taken(cand) {
+			return cand, nil
+		}
+	}
+	return "", Errorf(EConflict, "no free name like %q", name)
+}
+
 // Validate checks that nb can be saved and read back unchanged.
 func (nb *Notebook) Validate() error {
 	if nb.ID != "" {

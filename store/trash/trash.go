@@ -6,7 +6,6 @@ package trash
 
 import (
 	"encoding/json"
-	"fmt"
 	"regexp"
 	"sort"
 	"strings"
@@ -83,35 +82,7 @@ func Decode(id string, data []byte) (Entry, error) {
 // RestoreName returns the name a restored notebook gets: its own, or when that is taken (or
 // its folders would clash) "NAME restored", "NAME restored 2", … — a restore never overwrites.
 func RestoreName(name string, taken func(string) bool) (string, error) {
-	return UniqueName(name, "restored", taken)
-}
-
-// UniqueName returns name if it is free, or else the first free "NAME suffix", "NAME suffix 2",
-// … in the same folder, shortening NAME so the result stays a valid name.
-func UniqueName(name, suffix string, taken func(string) bool) (string, error) {
-	if !taken(name) && notebooks.ValidateName(name) == nil {
-		return name, nil
-	}
-	folder, base := notebooks.Folder(name), notebooks.BaseName(name)
-	for n := 1; n < 10000; n++ {
-		tail := " " + suffix
-		if n > 1 {
-			tail += fmt.Sprintf(" %d", n)
-		}
-		b := base
-		for len(b)+len(tail) > notebooks.MaxNameLen || (folder != "" && len(folder)+1+len(b)+len(tail) > notebooks.MaxPathLen) {
-			r := []rune(b)
-			b = strings.TrimSpace(string(r[:len(r)-1]))
-		}
-		cand := b + tail
-		if folder != "" {
-			cand = folder + "/" + cand
-		}
-		if notebooks.ValidateName(cand) == nil && !taken(cand) {
-			return cand, nil
-		}
-	}
-	return "", notebooks.Errorf(notebooks.EConflict, "no free name like %q", name)
+	return notebooks.UniqueName(name, "restored", taken)
 }
 
 // Sort orders entries most recently deleted first (then by name), as a trash view shows them.
