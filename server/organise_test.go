@@ -9,7 +9,16 @@ import (
 	"testing"
 
 	"github.com/lakebook/lakebook/notebooks"
+	"github.com/lakebook/lakebook/server"
+	"github.com/lakebook/lakebook/store/blobstore"
+	"github.com/lakebook/lakebook/store/local"
 	"github.com/lakebook/lakebook/store/trash"
+)
+
+// Both stores keep a trash.
+var (
+	_ server.Trash = (*local.Store)(nil)
+	_ server.Trash = (*blobstore.Store)(nil)
 )
 
 type searchHit struct {
@@ -281,5 +290,22 @@ func TestTrashAPI(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(ts.store.Dir(), ".trash", trash.NotebookFile(e2.ID))); !os.IsNotExist(err) {
 		t.Errorf("emptied file still on disk: %v", err)
+	}
+}
+
+// TestHistoryInAFolder: checkpoints, diffs and restores work for a notebook in a folder.
+func TestHistoryInAFolder(t *testing.T) {
+	ts := newTestServer(t, nil)
+	nb := ts.create(t, "team/sales/q3")
+	p := ts.add(t, nb.ID, "md", "first text")
+	r1 := ts.checkpoint(t, nb.ID, "first")
+	ts.edit(t, nb.ID, p.ID, "second text")
+	var d struct{ Diff string }
+	if code := ts.call(t, "GET", "/api/notebooks/"+nb.ID+"/revisions/"+r1.Revision+"/diff", nil, &d); code != 200 || !strings.Contains(d.Diff, "team/sales/q3.nb.md") || !strings.Contains(d.Diff, "+second text") {
+		t.Fatalf("diff = %d\n%s", code, d.Diff)
+	}
+	var restored notebook
+	if code := ts.call(t, "POST", "/api/notebooks/"+nb.ID+"/revisions/"+r1.Revision+"/restore", nil, &restored); code != 200 || restored.Paragraphs[0].Text != "first text" {
+		t.Errorf("restore = %d %+v", code, restored)
 	}
 }
