@@ -180,3 +180,32 @@ func TestFolders(t *testing.T) {
 		t.Errorf(".trash holds %v, want a file and its record", entries)
 	}
 }
+
+// TestBrokenFileTrashAndRestore: a file that does not parse goes to the trash and comes back
+// byte for byte, still listed with its error.
+func TestBrokenFileTrashAndRestore(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	os.MkdirAll(filepath.Join(s.Dir(), "team"), 0o755)
+	path := filepath.Join(s.Dir(), "team", "hand.nb.md")
+	broken := "<!-- paragraph {\"id\":\"a\"} -->\n```sql\nselect 1\n"
+	os.WriteFile(path, []byte(broken), 0o644)
+	list, _ := s.List(ctx)
+	if len(list) != 1 || list[0].Error == "" {
+		t.Fatalf("List = %+v", list)
+	}
+	e, err := s.MoveToTrash(ctx, list[0].ID)
+	if err != nil || e.Error == "" || e.Name != "team/hand" {
+		t.Fatalf("MoveToTrash = %+v, %v", e, err)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("the broken file is still there: %v", err)
+	}
+	sum, err := s.RestoreFromTrash(ctx, e.ID)
+	if err != nil || sum.ID != list[0].ID || sum.Error == "" {
+		t.Fatalf("RestoreFromTrash = %+v, %v", sum, err)
+	}
+	if data, _ := os.ReadFile(path); string(data) != broken {
+		t.Errorf("restored file =\n%s", data)
+	}
+}

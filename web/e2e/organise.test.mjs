@@ -103,10 +103,16 @@ test('folders, search, clone, move, trash, restore, empty', async () => {
   await item(page, 'archive/2026/scratch').waitFor();
   assert.equal(await item(page, 'scratch').count(), 0);
 
-  // Delete moves to the trash.
+  // Delete moves to the trash; someone who has the notebook open is told.
+  const open = await ctx.newPage();
+  await open.goto(server.url.replace('/?', `/notebooks/${await item(page, 'team/sales/q3').getAttribute('data-id')}?`));
+  await open.getByTestId('connection').filter({ hasText: 'connected' }).waitFor();
+  await page.bringToFront();
   await item(page, 'team/sales/q3').hover();
   await item(page, 'team/sales/q3').getByTestId('delete-notebook').click();
   await item(page, 'team/sales/q3').waitFor({ state: 'detached' });
+  await open.getByTestId('closed').filter({ hasText: 'moved to the trash' }).waitFor();
+  await open.close();
   await page.getByTestId('trash-count').filter({ hasText: '1' }).waitFor();
   await page.getByTestId('tab-trash').click();
   const trashed = page.locator('[data-testid="trash-item"][data-name="team/sales/q3"]');
