@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -177,6 +178,66 @@ func (s *Server) handleClone(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	return notebooks.Errorf(notebooks.EConflict, "could not find a free name for the copy; give it one")
+}
+
+// handleRenameFolder renames (or moves) a folder: every notebook under it gets the new folder in
+// its name, keeping its id; open browsers get the new names. Either all move or, when a name is
+// taken or a move fails, none: the ones already moved are moved back.
+func (s *Server) handleRenameFolder(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		From string `json:"from"`
+		To   string `json:"to"`
+	}
+	if err := s.decodeJSON(w, r, &body); err != nil {
+		return err
+	}
+	from, to := strings.Trim(body.From, "/"), strings.Trim(body.To, "/")
+	for _, f := range []string{from, to} {
+		if err := notebooks.ValidateName(f); err != nil {
+			return notebooks.Errorf(notebooks.EInvalid, "folder %q: %s", f, notebooks.AsError(err).Message)
+		}
+	}
+	if to == from || strings.HasPrefix(to+"/", from+"/") {
+		return notebooks.Errorf(notebooks.EInvalid, "cannot move folder %q into itself", from)
+	}
+	list, err := s.opts.Store.List(r.Context())
+	if err != nil {
+		return err
+	}
+	type move struct{ id, from, to string }
+	var moves []move
+	taken := map[string]bool{}
+	for _, e := range list {
+		taken[e.Name] = true
+		if rest, ok := strings.CutPrefix(e.Name, from+"/"); ok {
+			moves = append(moves, move{e.ID, e.Name, to + "/" + rest})
+		}
+	}
+	if len(moves) == 0 {
+		return notebooks.Errorf(notebooks.ENotFound, "no folder %q", from)
+	}
+	for _, m := range moves {
+		if err := notebooks.ValidateName(m.to); err != nil {
+			return notebooks.Errorf(notebooks.EInvalid, "moving %q: %s", m.from, notebooks.AsError(err).Message)
+		}
+		if taken[m.to] {
+			return notebooks.Errorf(notebooks.EConflict, "a notebook named %q already exists", m.to)
+		}
+	}
+	done := make([]notebooks.Summary, 0, len(moves))
+	for i, m := range moves {
+		if err := s.rename(r.Context(), m.id, m.to); err != nil {
+			for _, back := range moves[:i] {
+				if err := s.rename(context.WithoutCancel(r.Context()), back.id, back.from); err != nil {
+					s.log.Error("rename folder: move back", slog.String("notebook", back.id), slog.Any("err", err))
+				}
+			}
+			return err
+		}
+		done = append(done, notebooks.Summary{ID: m.id, Name: m.to})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"renamed": done})
+	return nil
 }
 
 // MaxQueryLen bounds a search query, in bytes.

@@ -309,3 +309,56 @@ func TestHistoryInAFolder(t *testing.T) {
 		t.Errorf("restore = %d %+v", code, restored)
 	}
 }
+
+func TestRenameFolder(t *testing.T) {
+	ts := newTestServer(t, nil)
+	q3 := ts.create(t, "team/sales/q3")
+	q1 := ts.create(t, "team/sales/2025/q1")
+	ts.create(t, "team/ops")
+	ts.create(t, "team/salesforce") // shares a prefix, not the folder
+	ws := ts.dial(t, q3.ID)
+	ws.next(ofType("notebook"))
+
+	var res struct{ Renamed []notebooks.Summary }
+	if code := ts.call(t, "POST", "/api/folders/rename", map[string]string{"from": "team/sales", "to": "archive/sales"}, &res); code != 200 || len(res.Renamed) != 2 {
+		t.Fatalf("rename folder = %d %+v", code, res)
+	}
+	want := []string{"archive/sales/2025/q1", "archive/sales/q3", "team/ops", "team/salesforce"}
+	if got := ts.names(t); !slices.Equal(got, want) {
+		t.Errorf("list = %q, want %q", got, want)
+	}
+	var got notebook
+	ts.call(t, "GET", "/api/notebooks/"+q1.ID, nil, &got)
+	if got.Name != "archive/sales/2025/q1" {
+		t.Errorf("q1 = %+v", got)
+	}
+	if ev := ws.next(ofType("renamed")); ev["name"] != "archive/sales/q3" {
+		t.Errorf("open client saw %v", ev)
+	}
+
+	// A taken name refuses the whole move; nothing moves.
+	ts.create(t, "team/sales/q3")
+	tests := []struct {
+		from, to string
+		status   int
+		msg      string
+	}{
+		{"archive/sales", "team/sales", 409, "already exists"},
+		{"archive", "archive/inner", 400, "into itself"},
+		{"archive", "archive", 400, "into itself"},
+		{"nope", "x", 404, "no folder"},
+		{"archive", "../x", 400, "is not"},
+		{"archive", "a//b", 400, "empty"},
+		{"", "x", 400, "empty"},
+	}
+	for _, tt := range tests {
+		var e apiError
+		if code := ts.call(t, "POST", "/api/folders/rename", map[string]string{"from": tt.from, "to": tt.to}, &e); code != tt.status || !strings.Contains(e.Error.Message, tt.msg) {
+			t.Errorf("rename %q to %q = %d %+v, want %d saying %q", tt.from, tt.to, code, e, tt.status, tt.msg)
+		}
+	}
+	want = []string{"archive/sales/2025/q1", "archive/sales/q3", "team/ops", "team/sales/q3", "team/salesforce"}
+	if got := ts.names(t); !slices.Equal(got, want) {
+		t.Errorf("list after refused moves = %q, want %q", got, want)
+	}
+}

@@ -181,6 +181,7 @@ func (s *Server) routes() {
 	api("POST /api/notebooks/{id}/revisions/{rev}/restore", s.handleRestore)
 	// Organisation: clone, trash (issue 7, item 5).
 	api("POST /api/notebooks/{id}/clone", s.handleClone)
+	api("POST /api/folders/rename", s.handleRenameFolder)
 	api("GET /api/trash", s.handleListTrash)
 	api("DELETE /api/trash", s.handleEmptyTrash)
 	api("POST /api/trash/{entry}/restore", s.handleRestoreFromTrash)

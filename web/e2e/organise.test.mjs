@@ -49,7 +49,8 @@ test('folders, search, clone, move, trash, restore, empty', async () => {
 
   const ctx = await browser.newContext({ viewport: { width: 1100, height: 800 } });
   const page = await ctx.newPage();
-  page.on('dialog', (d) => (d.type() === 'prompt' ? d.accept('archive/2026') : d.accept()));
+  let answer = ''; // what the next prompt() is answered
+  page.on('dialog', (d) => (d.type() === 'prompt' ? d.accept(answer) : d.accept()));
   await page.goto(server.url);
 
   // Create a notebook in a folder from the folder's own button.
@@ -97,11 +98,20 @@ test('folders, search, clone, move, trash, restore, empty', async () => {
   await item(page, 'team/sales/q3').getByTestId('clone-notebook').click();
   await item(page, 'team/sales/q3 copy').waitFor();
 
-  // Move: into a new folder (the prompt answers archive/2026).
+  // Move: into a new folder.
+  answer = 'archive/2026';
   await item(page, 'scratch').hover();
   await item(page, 'scratch').getByTestId('move-notebook').click();
   await item(page, 'archive/2026/scratch').waitFor();
   assert.equal(await item(page, 'scratch').count(), 0);
+
+  // Rename a folder: what is in it moves along.
+  answer = 'archive/old';
+  const y2026 = page.locator('[data-testid="folder"][data-path="archive/2026"]');
+  await y2026.locator('> details > summary').hover();
+  await y2026.locator('> details > summary').getByTestId('rename-folder').click();
+  await item(page, 'archive/old/scratch').waitFor();
+  assert.equal(await page.locator('[data-testid="folder"][data-path="archive/2026"]').count(), 0);
 
   // Delete moves to the trash; someone who has the notebook open is told.
   const open = await ctx.newPage();

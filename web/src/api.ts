@@ -75,6 +75,11 @@ export const notebooksAPI = {
   search: (q: string) => api<{ notebooks: SearchHit[] }>('GET', `/api/notebooks?q=${encodeURIComponent(q)}`),
 };
 
+export const foldersAPI = {
+  /** rename moves every notebook under folder from into folder to, or none. */
+  rename: (from: string, to: string) => api<{ renamed: NotebookInfo[] }>('POST', '/api/folders/rename', { from, to }),
+};
+
 /** TrashEntry is one notebook in the trash. */
 export interface TrashEntry {
   id: string;

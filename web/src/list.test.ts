@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { baseOf, folderOf, joinName } from './list';
+import { baseOf, folderOf, joinName, trimFolder } from './list';
 
 test('folderOf, baseOf and joinName split and join folder/name', () => {
   const tests: Array<[string, string, string]> = [
@@ -15,4 +15,6 @@ test('folderOf, baseOf and joinName split and join folder/name', () => {
   }
   assert.equal(joinName(' /archive/2026/ ', 'q3'), 'archive/2026/q3');
   assert.equal(joinName('', 'q3'), 'q3');
+  assert.equal(trimFolder(' //a/b/ '), 'a/b');
+  assert.equal(trimFolder('/'), '');
 });

@@ -5,7 +5,7 @@
 // search as you type. After a change it re-renders the sections from the server's page, so the
 // tree has one renderer. Collapsed folders are remembered in localStorage.
 
-import { type ApiError, notebooksAPI, notebookPath, trashAPI } from './api';
+import { type ApiError, foldersAPI, notebooksAPI, notebookPath, trashAPI } from './api';
 import { byTestId, h } from './dom';
 import { debounce, renderResults } from './search';
 import { toast } from './toast';
@@ -36,9 +36,14 @@ export function baseOf(name: string): string {
   return name.slice(name.lastIndexOf('/') + 1);
 }
 
-/** joinName puts a notebook's own name into a folder typed by a person (slashes trimmed). */
+/** trimFolder cleans a folder typed by a person: no surrounding spaces or slashes. */
+export function trimFolder(folder: string): string {
+  return folder.trim().replace(/^\/+|\/+$/g, '');
+}
+
+/** joinName puts a notebook's own name into a folder typed by a person. */
 export function joinName(folder: string, base: string): string {
-  const f = folder.trim().replace(/^\/+|\/+$/g, '');
+  const f = trimFolder(folder);
   return f ? `${f}/${base}` : base;
 }
 
@@ -229,6 +234,12 @@ export function initListPage(root: ParentNode = document): void {
       }
       return;
     }
+    if (action === 'rename-folder') {
+      e.preventDefault();
+      const path = btn.closest<HTMLElement>('[data-testid="folder"]')?.dataset['path'] ?? '';
+      void renameFolder(path);
+      return;
+    }
     const item = btn.closest<HTMLElement>('[data-testid="notebook-item"], [data-testid="trash-item"]');
     if (!item) return;
     const id = item.dataset['id'] ?? '';
@@ -273,6 +284,20 @@ export function initListPage(root: ParentNode = document): void {
     return act(`Could not move “${name}”`, async () => {
       await notebooksAPI.rename(id, to);
       toast(`Moved to “${to}”`, 'info');
+    });
+  }
+
+  function renameFolder(path: string): Promise<void> {
+    const to = prompt(`Rename or move the folder “${path}” (a/b for nested folders):`, path);
+    const dest = trimFolder(to ?? '');
+    if (!dest || dest === path) return Promise.resolve();
+    return act(`Could not rename the folder “${path}”`, async () => {
+      const res = await foldersAPI.rename(path, dest);
+      if (collapsed.delete(path)) {
+        collapsed.add(dest); // closed before, closed after
+        localStorage.setItem(collapsedKey, JSON.stringify([...collapsed]));
+      }
+      toast(`Moved ${res.renamed.length === 1 ? 'one notebook' : `${res.renamed.length} notebooks`} to “${dest}”`, 'info');
     });
   }
 
