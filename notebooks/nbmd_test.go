@@ -135,14 +135,62 @@ func TestSplitDirective(t *testing.T) {
 }
 
 func TestValidateName(t *testing.T) {
-	for _, bad := range []string{"", ".", "..", "../x", "a/b", `a\b`, "a\x00b", "a\nb", " a", "a ", ".hidden", strings.Repeat("x", 201), "\xff"} {
+	deep := strings.Repeat("f/", MaxFolderDepth+1) + "nb"
+	for _, bad := range []string{
+		"", ".", "..", "../x", "a/../b", "a/./b", "/abs", "a/", "a//b", `a\b`, `team\q3`, "a\x00b", "a\nb",
+		" a", "a ", "a /b", ".hidden", "team/.trash/x", ".trash/x", strings.Repeat("x", 201),
+		"f/" + strings.Repeat("x", 201), strings.Repeat(strings.Repeat("y", 99)+"/", 6) + "z", deep, "\xff", "a/\xffb",
+	} {
 		if err := ValidateName(bad); ErrorCode(err) != EInvalid {
 			t.Errorf("ValidateName(%q) = %v, want invalid", bad, err)
 		}
 	}
-	for _, good := range []string{"flights", "Q3 report (draft)", "données", "a.b"} {
+	for _, good := range []string{"flights", "Q3 report (draft)", "données", "a.b", "team/sales/q3", "a b/c d", strings.Repeat("f/", MaxFolderDepth) + "nb"} {
 		if err := ValidateName(good); err != nil {
 			t.Errorf("ValidateName(%q) = %v", good, err)
+		}
+	}
+	if err := ValidateName("team/../q3"); err == nil || !strings.Contains(err.Error(), "part 2") {
+		t.Errorf("the error does not say which part is wrong: %v", err)
+	}
+}
+
+func TestFolderAndBaseName(t *testing.T) {
+	for _, tt := range []struct{ name, folder, base string }{
+		{"q3", "", "q3"}, {"team/q3", "team", "q3"}, {"team/sales/q3", "team/sales", "q3"},
+	} {
+		if f, b := Folder(tt.name), BaseName(tt.name); f != tt.folder || b != tt.base {
+			t.Errorf("Folder, BaseName(%q) = %q, %q, want %q, %q", tt.name, f, b, tt.folder, tt.base)
+		}
+	}
+}
+
+func TestUniqueName(t *testing.T) {
+	long := strings.Repeat("x", MaxNameLen)
+	tests := []struct {
+		name  string
+		taken []string
+		want  string
+	}{
+		{"q3", nil, "q3"},
+		{"q3", []string{"q3"}, "q3 copy"},
+		{"team/q3", []string{"team/q3", "team/q3 copy"}, "team/q3 copy 2"},
+		{long, []string{long}, strings.Repeat("x", MaxNameLen-len(" copy")) + " copy"},
+	}
+	for _, tt := range tests {
+		got, err := UniqueName(tt.name, "copy", func(n string) bool {
+			for _, x := range tt.taken {
+				if x == n {
+					return true
+				}
+			}
+			return false
+		})
+		if err != nil || got != tt.want {
+			t.Errorf("UniqueName(%q) = %q, %v, want %q", tt.name, got, err, tt.want)
+		}
+		if ValidateName(got) != nil {
+			t.Errorf("UniqueName(%q) = %q, not a valid name", tt.name, got)
 		}
 	}
 }

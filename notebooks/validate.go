@@ -8,35 +8,113 @@ import (
 	"unicode/utf8"
 )
 
-// MaxNameLen bounds notebook names, in bytes, well below file-name limits.
+// MaxNameLen bounds each part of a notebook name (a folder or the notebook's own name), in
+// bytes, well below file-name limits.
 const MaxNameLen = 200
 
-// ValidateName checks a notebook name. Names become file names, so they must never be able to
-// escape the workspace (Zeppelin CVE-2024-31860, CVE-2021-28655): no path separators, no "." or
-// "..", no NUL or other control characters, no leading or trailing spaces or dots.
+// MaxPathLen bounds a whole notebook name with its folders, in bytes, well below path limits.
+const MaxPathLen = 500
+
+// MaxFolderDepth bounds how many folders a notebook name may carry ("a/b/c" has two).
+const MaxFolderDepth = 8
+
+// ValidateName checks a notebook name: a notebook's own name, optionally after folders
+// separated by "/", like Zeppelin's "team/sales/q3". Names become file paths and object keys, so
+// they must never be able to escape the workspace (Zeppelin CVE-2024-31860, CVE-2021-28655):
+// every part is checked on its own — no empty part (so no leading, trailing or doubled "/"), no
+// "." or "..", no "\", no NUL or other control characters, no leading dot (lakebook keeps its
+// own folders, like .trash, there), no leading or trailing spaces — and the depth and length are
+// bounded.
 func ValidateName(name string) error {
 	switch {
 	case name == "":
 		return Errorf(EInvalid, "a notebook name must not be empty")
-	case len(name) > MaxNameLen:
-		return Errorf(EInvalid, "a notebook name must be at most %d bytes", MaxNameLen)
+	case len(name) > MaxPathLen:
+		return Errorf(EInvalid, "a notebook name with its folders must be at most %d bytes", MaxPathLen)
 	case !utf8.ValidString(name):
 		return Errorf(EInvalid, "a notebook name must be valid UTF-8")
-	case strings.ContainsAny(name, `/\`):
-		return Errorf(EInvalid, "a notebook name must not contain / or \\")
-	case name == "." || name == "..":
-		return Errorf(EInvalid, "%q is not a notebook name", name)
-	case strings.TrimSpace(name) != name:
-		return Errorf(EInvalid, "a notebook name must not start or end with spaces")
-	case strings.HasPrefix(name, "."):
-		return Errorf(EInvalid, "a notebook name must not start with a dot")
 	}
-	for _, r := range name {
-		if unicode.IsControl(r) || r == utf8.RuneError {
-			return Errorf(EInvalid, "a notebook name must not contain control characters (found %U)", r)
+	parts := strings.Split(name, "/")
+	if len(parts)-1 > MaxFolderDepth {
+		return Errorf(EInvalid, "a notebook may be at most %d folders deep", MaxFolderDepth)
+	}
+	for i, part := range parts {
+		what := "a folder name"
+		if i == len(parts)-1 {
+			what = "a notebook name"
+		}
+		if err := validatePart(what, part); err != nil {
+			if len(parts) > 1 {
+				err.Message += fmt.Sprintf(" (part %d of %q)", i+1, name)
+			}
+			return err
 		}
 	}
 	return nil
+}
+
+// validatePart checks one "/"-separated part of a notebook name.
+func validatePart(what, part string) *Error {
+	switch {
+	case part == "":
+		return Errorf(EInvalid, "%s must not be empty (no leading, trailing or doubled /)", what)
+	case len(part) > MaxNameLen:
+		return Errorf(EInvalid, "%s must be at most %d bytes", what, MaxNameLen)
+	case strings.Contains(part, `\`):
+		return Errorf(EInvalid, "%s must not contain \\", what)
+	case part == "." || part == "..":
+		return Errorf(EInvalid, "%q is not %s", part, what)
+	case strings.TrimSpace(part) != part:
+		return Errorf(EInvalid, "%s must not start or end with spaces", what)
+	case strings.HasPrefix(part, "."):
+		return Errorf(EInvalid, "%s must not start with a dot", what)
+	}
+	for _, r := range part {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return Errorf(EInvalid, "%s must not contain control characters (found %U)", what, r)
+		}
+	}
+	return nil
+}
+
+// Folder returns the folders of a notebook name ("team/sales" for "team/sales/q3", "" for "q3").
+func Folder(name string) string {
+	i := strings.LastIndexByte(name, '/')
+	if i < 0 {
+		return ""
+	}
+	return name[:i]
+}
+
+// BaseName returns a notebook name without its folders ("q3" for "team/sales/q3").
+func BaseName(name string) string { return name[strings.LastIndexByte(name, '/')+1:] }
+
+// UniqueName returns name if it is free, or else the first free "NAME suffix", "NAME suffix 2",
+// … in the same folder, shortening NAME so the result stays a valid name.
+func UniqueName(name, suffix string, taken func(string) bool) (string, error) {
+	if !taken(name) && ValidateName(name) == nil {
+		return name, nil
+	}
+	folder, base := Folder(name), BaseName(name)
+	for n := 1; n < 10000; n++ {
+		tail := " " + suffix
+		if n > 1 {
+			tail += fmt.Sprintf(" %d", n)
+		}
+		b := base
+		for len(b)+len(tail) > MaxNameLen || (folder != "" && len(folder)+1+len(b)+len(tail) > MaxPathLen) {
+			r := []rune(b)
+			b = strings.TrimSpace(string(r[:len(r)-1]))
+		}
+		cand := b + tail
+		if folder != "" {
+			cand = folder + "/" + cand
+		}
+		if ValidateName(cand) == nil && !taken(cand) {
+			return cand, nil
+		}
+	}
+	return "", Errorf(EConflict, "no free name like %q", name)
 }
 
 // Validate checks that nb can be saved and read back unchanged.

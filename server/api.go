@@ -11,15 +11,6 @@ import (
 	"github.com/lakebook/lakebook/notebooks"
 )
 
-func (s *Server) handleListNotebooks(w http.ResponseWriter, r *http.Request) error {
-	list, err := s.opts.Store.List(r.Context())
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"notebooks": list})
-	return nil
-}
-
 func (s *Server) handleCreateNotebook(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		Name string `json:"name"`
@@ -72,16 +63,6 @@ func (s *Server) rename(ctx context.Context, id, name string) error {
 	if ss != nil {
 		ss.renamed(name)
 	}
-	return nil
-}
-
-func (s *Server) handleDeleteNotebook(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	if err := s.opts.Store.Delete(r.Context(), id); err != nil {
-		return err
-	}
-	s.forget(id, "the notebook was deleted")
-	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 

@@ -58,6 +58,16 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) (templ.Compone
 	for i, n := range list {
 		data.Notebooks[i] = web.ListItem{ID: n.ID, Name: n.Name, Error: n.Error}
 	}
+	if t, err := s.trash(); err == nil {
+		entries, err := t.ListTrash(r.Context())
+		if err != nil {
+			return nil, err
+		}
+		data.HasTrash = true
+		for _, e := range entries {
+			data.Trash = append(data.Trash, web.TrashItem{ID: e.ID, Name: e.Name, Error: e.Error, Deleted: e.Deleted})
+		}
+	}
 	return web.ListPage(data), nil
 }
 

@@ -179,6 +179,13 @@ func (s *Server) routes() {
 	api("GET /api/notebooks/{id}/revisions", s.handleRevisions)
 	api("GET /api/notebooks/{id}/revisions/{rev}/diff", s.handleDiff)
 	api("POST /api/notebooks/{id}/revisions/{rev}/restore", s.handleRestore)
+	// Organisation: clone, trash (issue 7, item 5).
+	api("POST /api/notebooks/{id}/clone", s.handleClone)
+	api("POST /api/folders/rename", s.handleRenameFolder)
+	api("GET /api/trash", s.handleListTrash)
+	api("DELETE /api/trash", s.handleEmptyTrash)
+	api("POST /api/trash/{entry}/restore", s.handleRestoreFromTrash)
+	api("DELETE /api/trash/{entry}", s.handleDeleteFromTrash)
 	api("GET /api/catalog/tables", s.handleListTables)
 	api("POST /api/catalog/tables", s.handleRegisterTable)
 	api("GET /api/catalog/tables/{name}", s.handleGetTable)

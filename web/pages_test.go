@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/a-h/templ"
 	"golang.org/x/net/html"
@@ -118,7 +119,7 @@ func checkAssets(t *testing.T, doc *html.Node) {
 func TestListPage(t *testing.T) {
 	doc := render(t, ListPage(ListData{Notebooks: []ListItem{
 		{ID: "sales", Name: "Sales report"},
-		{ID: "a b", Name: `<script>alert(1)</script>`},
+		{ID: "a b", Name: `<script>alert(1)`},
 		{ID: "broken", Name: "Broken one", Error: "line 3: bad metadata"},
 	}}))
 	checkSameOrigin(t, doc)
@@ -136,12 +137,16 @@ func TestListPage(t *testing.T) {
 		t.Fatalf("%d notebook items, want 3", len(items))
 	}
 
+	// In name order: "<script…", "Broken one", "Sales report".
 	// Good notebooks: a link to /notebooks/{id} holding the name, with rename and delete.
-	for i, want := range []struct{ href, name string }{
-		{"/notebooks/sales", "Sales report"},
-		{"/notebooks/a%20b", `<script>alert(1)</script>`},
+	for i, want := range []struct {
+		item       int
+		href, name string
+	}{
+		{2, "/notebooks/sales", "Sales report"},
+		{0, "/notebooks/a%20b", `<script>alert(1)`},
 	} {
-		it := items[i]
+		it := items[want.item]
 		links := findAll(it, func(e *html.Node) bool { return e.Data == "a" })
 		if len(links) != 1 {
 			t.Fatalf("item %d: %d links", i, len(links))
@@ -158,12 +163,12 @@ func TestListPage(t *testing.T) {
 		one(t, it, "rename-notebook")
 		one(t, it, "delete-notebook")
 	}
-	if n := len(findAll(items[1], func(e *html.Node) bool { return e.Data == "script" })); n != 0 {
+	if n := len(findAll(items[0], func(e *html.Node) bool { return e.Data == "script" })); n != 0 {
 		t.Errorf("a notebook name became a script element")
 	}
 
 	// A broken file: its error, no link, no rename.
-	broken := items[2]
+	broken := items[1]
 	if links := findAll(broken, func(e *html.Node) bool { return e.Data == "a" }); len(links) != 0 {
 		t.Errorf("broken item is a link")
 	}
@@ -199,6 +204,85 @@ func TestListPageEmpty(t *testing.T) {
 	}
 	if _, hidden := attr(one(t, doc, "no-notebooks"), "hidden"); hidden {
 		t.Errorf("the empty-list message is hidden")
+	}
+}
+
+func TestListPageTree(t *testing.T) {
+	doc := render(t, ListPage(ListData{Notebooks: []ListItem{
+		{ID: "a", Name: "team/sales/q3"},
+		{ID: "b", Name: "team/ops"},
+		{ID: "c", Name: "alone"},
+		{ID: "d", Name: "team/sales/q1"},
+		{ID: "e", Name: "zeta/x", Error: "line 1: bad"},
+	}}))
+	list := one(t, doc, "notebook-list")
+	// Folders first, then notebooks, each in name order, nested as the names say.
+	var got []string
+	var walk func(n *html.Node, depth int)
+	walk = func(n *html.Node, depth int) {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			switch v, _ := attr(c, "data-testid"); v {
+			case "folder":
+				got = append(got, strings.Repeat("  ", depth)+text(byTestID(c, "folder-name")[0])+"/")
+				walk(c, depth+1)
+				continue
+			case "notebook-item":
+				got = append(got, strings.Repeat("  ", depth)+text(findAll(c, func(e *html.Node) bool { v, _ := attr(e, "class"); return strings.HasPrefix(v, "nb-name") })[0]))
+				continue
+			}
+			walk(c, depth)
+		}
+	}
+	walk(list, 0)
+	want := []string{"team/", "  sales/", "    q1", "    q3", "  ops", "zeta/", "  x", "alone"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("tree:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	team := byTestID(list, "folder")[0]
+	if p, _ := attr(team, "data-path"); p != "team" || !strings.Contains(text(team), "team 3") {
+		t.Errorf("team folder: path %q, text %q (want its count, 3)", p, text(team))
+	}
+	if p, _ := attr(byTestID(team, "folder")[1], "data-path"); p != "team/sales" {
+		t.Errorf("sales folder path = %q", p)
+	}
+	// Items keep their whole name for rename and move.
+	if n, _ := attr(byTestID(list, "notebook-item")[0], "data-name"); n != "team/sales/q1" {
+		t.Errorf("data-name = %q", n)
+	}
+}
+
+func TestListPageTrash(t *testing.T) {
+	when := time.Date(2026, 12, 6, 23, 5, 0, 0, time.UTC)
+	doc := render(t, ListPage(ListData{HasTrash: true, Trash: []TrashItem{
+		{ID: "e1", Name: "team/old", Deleted: when},
+		{ID: "e2", Name: "<b>x</b>", Deleted: when, Error: "line 2: bad"},
+	}}))
+	if got := text(one(t, doc, "trash-count")); got != "2" {
+		t.Errorf("trash count = %q", got)
+	}
+	if _, hidden := attr(one(t, doc, "trash-view"), "hidden"); !hidden {
+		t.Errorf("the trash view shows before its tab is picked")
+	}
+	items := byTestID(doc, "trash-item")
+	if len(items) != 2 || !strings.Contains(text(items[0]), "team/old deleted 2026-12-06 23:05 UTC") || !strings.Contains(text(items[1]), "does not parse") {
+		t.Fatalf("trash items: %d, %q", len(items), text(one(t, doc, "trash-list")))
+	}
+	one(t, items[0], "restore-notebook")
+	one(t, items[0], "delete-forever")
+	if _, disabled := attr(one(t, doc, "empty-trash"), "disabled"); disabled {
+		t.Errorf("empty trash is disabled with entries")
+	}
+	if _, hidden := attr(one(t, doc, "trash-empty"), "hidden"); !hidden {
+		t.Errorf("the empty-trash message shows with entries")
+	}
+
+	empty := render(t, ListPage(ListData{HasTrash: true}))
+	if _, disabled := attr(one(t, empty, "empty-trash"), "disabled"); !disabled {
+		t.Errorf("empty trash is enabled with nothing in it")
+	}
+	// A store without a trash shows no trash tab.
+	if n := len(byTestID(render(t, ListPage(ListData{})), "tab-trash")); n != 0 {
+		t.Errorf("%d trash tabs without a trash", n)
 	}
 }
 

@@ -1,6 +1,8 @@
 // Package blobstore stores notebooks as PREFIX/NAME.nb.md objects in a bucket that gocloud.dev/blob
 // opens: S3 and S3-compatible servers (s3://bucket/prefix?endpoint=…&use_path_style=true&region=…)
-// and, for tests and single machines, local folders (file:///abs/dir).
+// and, for tests and single machines, local folders (file:///abs/dir). A name with folders
+// ("team/sales/q3") is the key PREFIX/team/sales/q3.nb.md; trashed notebooks wait under
+// PREFIX/.trash/.
 //
 // It keeps store/local's promises: an object that does not parse is listed with its error and never
 // overwritten, and a save refuses to overwrite an object that changed since lakebook last read or
@@ -134,8 +136,9 @@ func (s *Store) scanLocked(ctx context.Context) error {
 		byName[f.name] = f
 	}
 	files := make(map[string]*file, len(s.files))
-	// The delimiter keeps "folders" under the prefix (other tools' data) out of the listing.
-	it := s.bucket.List(&blob.ListOptions{Delimiter: "/"})
+	// Folders are key prefixes ("team/sales/q3.nb.md"), so the whole prefix is listed; keys
+	// that are not valid notebook names (other tools' data, the .trash prefix) are skipped.
+	it := s.bucket.List(nil)
 	var names []string
 	tokens := map[string]string{}
 	for {
@@ -249,6 +252,8 @@ func isHTTPStatus(err error, status int) bool {
 	return errors.As(err, &re) && re.HTTPStatusCode() == status
 }
 
+func (f *file) summary() notebooks.Summary { return nbfile.Summary(f.id, f.name, f.broken) }
+
 func parseFile(name string, data []byte) *file {
 	f := &file{name: name, content: data}
 	f.nb, f.id, f.broken = nbfile.Parse(name, data)
@@ -268,11 +273,7 @@ func (s *Store) List(ctx context.Context) ([]notebooks.Summary, error) {
 	}
 	out := make([]notebooks.Summary, 0, len(s.files))
 	for _, f := range s.files {
-		sum := notebooks.Summary{ID: f.id, Name: f.name}
-		if f.broken != nil {
-			sum.Error = f.broken.Error()
-		}
-		out = append(out, sum)
+		out = append(out, f.summary())
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil

@@ -1,4 +1,6 @@
-// Package local stores notebooks as NAME.nb.md files in a workspace folder on the local disk.
+// Package local stores notebooks as NAME.nb.md files in a workspace folder on the local disk; a
+// name with folders ("team/sales/q3") is a file in sub-folders (team/sales/q3.nb.md). Trashed
+// notebooks wait in the .trash folder beside them.
 //
 // Saves are atomic (temp file, fsync, rename, fsync of the folder), so a crash at any moment
 // leaves either the old or the new file. A file that does not parse (a person edited it by hand
@@ -21,6 +23,7 @@ import (
 	"github.com/lakebook/lakebook/notebooks"
 	"github.com/lakebook/lakebook/store/atomicfile"
 	"github.com/lakebook/lakebook/store/nbfile"
+	"github.com/lakebook/lakebook/store/trash"
 )
 
 // MaxFileSize bounds a notebook file lakebook will read.
@@ -48,16 +51,17 @@ func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("local: %w", err)
 	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("local: %w", err)
-	}
-	for _, e := range entries {
-		if atomicfile.IsTemp(e.Name()) {
-			os.Remove(filepath.Join(dir, e.Name()))
+	s := &Store{dir: dir, files: map[string]*file{}}
+	for _, d := range []string{dir, filepath.Join(dir, trash.Dir)} {
+		if err := s.walk(d, func(path string, e fs.DirEntry) error {
+			if atomicfile.IsTemp(e.Name()) {
+				os.Remove(path)
+			}
+			return nil
+		}); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("local: %w", err)
 		}
 	}
-	s := &Store{dir: dir, files: map[string]*file{}}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.scanLocked(); err != nil {
@@ -72,24 +76,45 @@ func (s *Store) Close() error { return nil }
 // Dir returns the folder the store keeps its files in.
 func (s *Store) Dir() string { return s.dir }
 
+// walk calls fn for every regular file under root, in lexical order, descending only into
+// plain folders a notebook name may hold: not symlinks (which could point anywhere on the
+// machine), not dot folders (.git, .trash), not deeper than a name may be.
+func (s *Store) walk(root string, fn func(path string, e fs.DirEntry) error) error {
+	return filepath.WalkDir(root, func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.IsDir() {
+			if path == root {
+				return nil
+			}
+			rel, _ := filepath.Rel(root, path)
+			if strings.Count(rel, string(filepath.Separator)) >= notebooks.MaxFolderDepth || notebooks.ValidateName(filepath.ToSlash(rel)) != nil {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !e.Type().IsRegular() {
+			return nil
+		}
+		return fn(path, e)
+	})
+}
+
 // scanLocked rereads the folder, so files people add, edit or remove by hand are seen.
 func (s *Store) scanLocked() error {
-	entries, err := os.ReadDir(s.dir)
-	if err != nil {
-		return fmt.Errorf("local: list: %w", err)
-	}
 	byName := make(map[string]*file, len(s.files))
 	for _, f := range s.files {
 		byName[f.name] = f
 	}
-	files := make(map[string]*file, len(entries))
-	for _, e := range entries {
-		name, ok := strings.CutSuffix(e.Name(), notebooks.FileExt)
-		// Only regular files: a symlink could point anywhere on the machine.
-		if !ok || !e.Type().IsRegular() || notebooks.ValidateName(name) != nil {
-			continue
+	files := make(map[string]*file, len(s.files))
+	err := s.walk(s.dir, func(path string, e fs.DirEntry) error {
+		rel, _ := filepath.Rel(s.dir, path)
+		name, ok := strings.CutSuffix(filepath.ToSlash(rel), notebooks.FileExt)
+		if !ok || notebooks.ValidateName(name) != nil {
+			return nil
 		}
-		data, err := readFile(filepath.Join(s.dir, e.Name()))
+		data, err := readFile(path)
 		if err != nil {
 			return err
 		}
@@ -105,6 +130,10 @@ func (s *Store) scanLocked() error {
 			}
 		}
 		files[f.id] = f
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("local: list: %w", err)
 	}
 	s.files = files
 	return nil
@@ -125,13 +154,55 @@ func readFile(path string) ([]byte, error) {
 	return data, nil
 }
 
+func (f *file) summary() notebooks.Summary { return nbfile.Summary(f.id, f.name, f.broken) }
+
 func parseFile(name string, data []byte) *file {
 	f := &file{name: name, content: data}
 	f.nb, f.id, f.broken = nbfile.Parse(name, data)
 	return f
 }
 
-func (s *Store) path(name string) string { return filepath.Join(s.dir, name+notebooks.FileExt) }
+// path is where the notebook named name lives; name has passed notebooks.ValidateName, so it
+// stays inside the folder.
+func (s *Store) path(name string) string {
+	return filepath.Join(s.dir, filepath.FromSlash(name)+notebooks.FileExt)
+}
+
+// mkdirsLocked creates the folders of a notebook name. Each one that exists must be a plain
+// folder: a symlink put there by hand must not carry a save out of the workspace.
+func (s *Store) mkdirsLocked(name string) error {
+	dir := s.dir
+	for part := range strings.SplitSeq(notebooks.Folder(name), "/") {
+		if part == "" {
+			break
+		}
+		dir = filepath.Join(dir, part)
+		fi, err := os.Lstat(dir)
+		if errors.Is(err, fs.ErrNotExist) {
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				return fmt.Errorf("local: %w", err)
+			}
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("local: %w", err)
+		}
+		if !fi.IsDir() {
+			return notebooks.Errorf(notebooks.EInvalid, "%q is not a plain folder", part)
+		}
+	}
+	return nil
+}
+
+// pruneLocked removes the folders of a notebook name that the notebook leaving emptied, as a
+// folder holds nothing once its last notebook is gone (the same as bucket prefixes).
+func (s *Store) pruneLocked(name string) {
+	for folder := notebooks.Folder(name); folder != ""; folder = notebooks.Folder(folder) {
+		if os.Remove(filepath.Join(s.dir, filepath.FromSlash(folder))) != nil {
+			return
+		}
+	}
+}
 
 // List returns every notebook in the folder, sorted by name.
 func (s *Store) List(ctx context.Context) ([]notebooks.Summary, error) {
@@ -142,11 +213,7 @@ func (s *Store) List(ctx context.Context) ([]notebooks.Summary, error) {
 	}
 	out := make([]notebooks.Summary, 0, len(s.files))
 	for _, f := range s.files {
-		sum := notebooks.Summary{ID: f.id, Name: f.name}
-		if f.broken != nil {
-			sum.Error = f.broken.Error()
-		}
-		out = append(out, sum)
+		out = append(out, f.summary())
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
@@ -251,6 +318,9 @@ func (s *Store) writeLocked(f *file, nb *notebooks.Notebook) error {
 	if err != nil {
 		return err
 	}
+	if err := s.mkdirsLocked(nb.Name); err != nil {
+		return err
+	}
 	if err := atomicfile.WriteFile(s.path(nb.Name), data, 0o644); err != nil {
 		return fmt.Errorf("local: save: %w", err)
 	}
@@ -276,16 +346,14 @@ func (s *Store) Rename(ctx context.Context, id, name string) error {
 	if _, err := os.Lstat(s.path(name)); !errors.Is(err, fs.ErrNotExist) {
 		return notebooks.Errorf(notebooks.EConflict, "a notebook named %q already exists", name)
 	}
-	// os.Rename would replace a file created in the meantime; Link fails instead.
-	if err := os.Link(s.path(f.name), s.path(name)); err != nil {
-		return fmt.Errorf("local: rename: %w", err)
-	}
-	if err := os.Remove(s.path(f.name)); err != nil {
-		return fmt.Errorf("local: rename: %w", err)
-	}
-	if err := atomicfile.SyncDir(s.dir); err != nil {
+	if err := s.mkdirsLocked(name); err != nil {
 		return err
 	}
+	if err := s.moveLocked(s.path(f.name), s.path(name)); err != nil {
+		s.pruneLocked(name)
+		return fmt.Errorf("local: rename: %w", err)
+	}
+	s.pruneLocked(f.name)
 	f.name = name
 	if f.nb != nil {
 		f.nb.Name = name
@@ -305,5 +373,24 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 		return fmt.Errorf("local: delete: %w", err)
 	}
 	delete(s.files, id)
-	return atomicfile.SyncDir(s.dir)
+	if err := atomicfile.SyncDir(filepath.Dir(s.path(f.name))); err != nil {
+		return err
+	}
+	s.pruneLocked(f.name)
+	return nil
+}
+
+// moveLocked moves the file from to the free path to and makes both folders' entries durable.
+// os.Rename would replace a file created at to in the meantime; Link fails instead.
+func (s *Store) moveLocked(from, to string) error {
+	if err := os.Link(from, to); err != nil {
+		return err
+	}
+	if err := os.Remove(from); err != nil {
+		return err
+	}
+	if err := atomicfile.SyncDir(filepath.Dir(to)); err != nil {
+		return err
+	}
+	return atomicfile.SyncDir(filepath.Dir(from))
 }

@@ -50,7 +50,7 @@ func TestNamesNeverLeaveTheFolder(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t)
 	ok, _ := s.Create(ctx, "ok")
-	for _, name := range []string{"../escape", "a/b", "..", "/etc/passwd", "a\\b"} {
+	for _, name := range []string{"../escape", "a/../../b", "..", "/etc/passwd", "a\\b", ".trash/x"} {
 		s.Create(ctx, name)
 		s.Rename(ctx, ok.ID, name)
 	}
@@ -134,5 +134,78 @@ func TestHandMadeFiles(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(s.Dir(), ".x.nb.md.tmp-123")); err == nil {
 		t.Error("stale temp file left behind")
+	}
+}
+
+// TestFolders checks the on-disk layout of names with folders: sub-folders that go when their
+// last notebook does, a symlinked folder never written through, and the trash kept out of sight.
+func TestFolders(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	nb, err := s.Create(ctx, "team/sales/q3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(s.Dir(), "team", "sales", "q3.nb.md")); err != nil {
+		t.Fatalf("file not in sub-folders: %v", err)
+	}
+	if err := s.Rename(ctx, nb.ID, "q3"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(s.Dir(), "team")); !os.IsNotExist(err) {
+		t.Errorf("emptied folder left behind: %v", err)
+	}
+
+	outside := t.TempDir()
+	os.Symlink(outside, filepath.Join(s.Dir(), "linked"))
+	if _, err := s.Create(ctx, "linked/x"); notebooks.ErrorCode(err) != notebooks.EInvalid {
+		t.Errorf("Create through a symlinked folder = %v, want invalid", err)
+	}
+	if err := s.Rename(ctx, nb.ID, "linked/x"); notebooks.ErrorCode(err) != notebooks.EInvalid {
+		t.Errorf("Rename through a symlinked folder = %v, want invalid", err)
+	}
+	os.WriteFile(filepath.Join(outside, "planted.nb.md"), []byte("<!-- paragraph {\"id\":\"a\"} -->\nhi\n"), 0o644)
+	if entries, _ := os.ReadDir(outside); len(entries) != 1 {
+		t.Errorf("files written outside the folder: %v", entries)
+	}
+
+	if _, err := s.MoveToTrash(ctx, nb.ID); err != nil {
+		t.Fatal(err)
+	}
+	list, _ := s.List(ctx)
+	if len(list) != 0 {
+		t.Errorf("List = %+v: a symlinked folder or the trash was listed", list)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(s.Dir(), ".trash")); len(entries) != 2 {
+		t.Errorf(".trash holds %v, want a file and its record", entries)
+	}
+}
+
+// TestBrokenFileTrashAndRestore: a file that does not parse goes to the trash and comes back
+// byte for byte, still listed with its error.
+func TestBrokenFileTrashAndRestore(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	os.MkdirAll(filepath.Join(s.Dir(), "team"), 0o755)
+	path := filepath.Join(s.Dir(), "team", "hand.nb.md")
+	broken := "<!-- paragraph {\"id\":\"a\"} -->\n```sql\nselect 1\n"
+	os.WriteFile(path, []byte(broken), 0o644)
+	list, _ := s.List(ctx)
+	if len(list) != 1 || list[0].Error == "" {
+		t.Fatalf("List = %+v", list)
+	}
+	e, err := s.MoveToTrash(ctx, list[0].ID)
+	if err != nil || e.Error == "" || e.Name != "team/hand" {
+		t.Fatalf("MoveToTrash = %+v, %v", e, err)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("the broken file is still there: %v", err)
+	}
+	sum, err := s.RestoreFromTrash(ctx, e.ID)
+	if err != nil || sum.ID != list[0].ID || sum.Error == "" {
+		t.Fatalf("RestoreFromTrash = %+v, %v", sum, err)
+	}
+	if data, _ := os.ReadFile(path); string(data) != broken {
+		t.Errorf("restored file =\n%s", data)
 	}
 }

@@ -30,3 +30,31 @@ func DerivedID(name string) string {
 	sum := sha256.Sum256([]byte(name))
 	return "f" + strings.ToLower(base32.StdEncoding.EncodeToString(sum[:])[:11])
 }
+
+// Summary is the listing entry of a stored notebook; broken is its parse error, if any.
+func Summary(id, name string, broken error) notebooks.Summary {
+	sum := notebooks.Summary{ID: id, Name: name}
+	if broken != nil {
+		sum.Error = broken.Error()
+	}
+	return sum
+}
+
+// Restored parses a file coming back (from the trash) as name. It keeps its id unless used says
+// a live notebook has it now (an import of the same file): then a good file gets a new id,
+// written into the returned content, and a broken one the id derived from its name.
+func Restored(name string, data []byte, used func(id string) bool) (nb *notebooks.Notebook, id string, content []byte, broken, err error) {
+	nb, id, broken = Parse(name, data)
+	switch {
+	case !used(id):
+	case nb != nil:
+		nb.ID = notebooks.NewID()
+		if data, err = notebooks.Encode(nb); err != nil {
+			return nil, "", nil, nil, err
+		}
+		id = nb.ID
+	default:
+		id = DerivedID(name)
+	}
+	return nb, id, data, broken, nil
+}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/lakebook/lakebook/notebooks"
+	"github.com/lakebook/lakebook/store/trash"
 )
 
 // Store is what the server needs of a notebook store: server.NotebookStore plus the importer
@@ -23,6 +24,13 @@ type Store interface {
 	Rename(ctx context.Context, id, name string) error
 	Delete(ctx context.Context, id string) error
 	Import(ctx context.Context, nb *notebooks.Notebook) error
+
+	// The trash (server.Trash).
+	MoveToTrash(ctx context.Context, id string) (trash.Entry, error)
+	ListTrash(ctx context.Context) ([]trash.Entry, error)
+	RestoreFromTrash(ctx context.Context, entryID string) (notebooks.Summary, error)
+	DeleteFromTrash(ctx context.Context, entryID string) error
+	EmptyTrash(ctx context.Context) (int, error)
 }
 
 // Run runs the suite. open returns a store over fresh, empty storage for t; called again with
@@ -42,6 +50,12 @@ func Run(t *testing.T, open func(t testing.TB) Store) {
 		{"RenameConflict", testRenameConflict},
 		{"IDsStableAcrossReopen", testIDsStableAcrossReopen},
 		{"ConcurrentSavesDoNotTear", testConcurrentSaves},
+		{"Folders", testFolders},
+		{"FolderNamesChecked", testFolderNamesChecked},
+		{"Trash", testTrash},
+		{"TrashRestoreNeverOverwrites", testTrashRestoreNeverOverwrites},
+		{"TrashBadInput", testTrashBadInput},
+		{"TrashSurvivesReopen", testTrashSurvivesReopen},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
@@ -127,7 +141,8 @@ func testNamesNeverEscape(t *testing.T, open func(t testing.TB) Store) {
 	ctx := context.Background()
 	s := open(t)
 	ok := mustCreate(t, s, "ok")
-	for _, name := range []string{"", "../escape", "a/b", "..", ".hidden", "x\x00y", "/etc/passwd", "a\\b", "tab\tname", " padded "} {
+	for _, name := range []string{"", "../escape", "..", ".hidden", "x\x00y", "/etc/passwd", "a\\b", "tab\tname", " padded ",
+		"a/", "a//b", "a/../b", "a/./b", "team/.hidden/x", ".trash/x", "a\\b/c", "a/b\x00c"} {
 		if _, err := s.Create(ctx, name); notebooks.ErrorCode(err) != notebooks.EInvalid {
 			t.Errorf("Create(%q) = %v, want invalid", name, err)
 		}

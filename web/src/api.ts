@@ -1,6 +1,8 @@
 // The HTTP API (JSON, same-origin session cookie). Failures throw ApiError with the server's
 // {"error": {"code", "message"}}.
 
+import type { SearchHit } from './search';
+
 export class ApiError extends Error {
   constructor(
     readonly code: string,
@@ -66,7 +68,32 @@ export const notebooksAPI = {
   list: () => api<{ notebooks: NotebookInfo[] }>('GET', '/api/notebooks'),
   create: (name: string) => api<NotebookInfo>('POST', '/api/notebooks', { name }),
   rename: (id: string, name: string) => api<NotebookInfo>('PATCH', `/api/notebooks/${encodeURIComponent(id)}`, { name }),
-  remove: (id: string) => api<unknown>('DELETE', `/api/notebooks/${encodeURIComponent(id)}`),
+  /** remove moves the notebook to the trash (on stores without one, deletes it). */
+  remove: (id: string) => api<TrashEntry | null>('DELETE', `/api/notebooks/${encodeURIComponent(id)}`),
+  clone: (id: string, name?: string) =>
+    api<NotebookInfo>('POST', `/api/notebooks/${encodeURIComponent(id)}/clone`, name === undefined ? {} : { name }),
+  search: (q: string) => api<{ notebooks: SearchHit[] }>('GET', `/api/notebooks?q=${encodeURIComponent(q)}`),
+};
+
+export const foldersAPI = {
+  /** rename moves every notebook under folder from into folder to, or none. */
+  rename: (from: string, to: string) => api<{ renamed: NotebookInfo[] }>('POST', '/api/folders/rename', { from, to }),
+};
+
+/** TrashEntry is one notebook in the trash. */
+export interface TrashEntry {
+  id: string;
+  notebookId: string;
+  name: string;
+  deleted: string;
+  error?: string;
+}
+
+export const trashAPI = {
+  list: () => api<{ trash: TrashEntry[] }>('GET', '/api/trash'),
+  restore: (entry: string) => api<NotebookInfo>('POST', `/api/trash/${encodeURIComponent(entry)}/restore`),
+  remove: (entry: string) => api<unknown>('DELETE', `/api/trash/${encodeURIComponent(entry)}`),
+  empty: () => api<{ deleted: number }>('DELETE', '/api/trash'),
 };
 
 /** exportURL downloads notebook id in format (ipynb, zpln, html or nb). */
