@@ -83,10 +83,17 @@ type child struct {
 	n       int               // runs so far; positions of run n's code are encoded with n
 	imports map[string]string // package name to path, of every import so far
 	defined map[string]bool   // global names declared by compiled paragraphs
+
+	// Go as people write it (child_rewrite.go).
+	builtinsLoaded bool
+	types          map[string]string // type name to its declaration's text, of evaluated paragraphs
+	generics       map[string]int    // generic function name to its number of type parameters
+	hints          []string          // said after a compile error of the current paragraph
 }
 
 func newChild(cmds, evs *os.File) (*child, error) {
-	c := &child{cmds: cmds, ev: &events{f: evs}, sleep: newWaker(), imports: map[string]string{}, defined: map[string]bool{}}
+	c := &child{cmds: cmds, ev: &events{f: evs}, sleep: newWaker(), imports: map[string]string{}, defined: map[string]bool{},
+		types: map[string]string{}, generics: map[string]int{}}
 
 	// fd 2 stays the parent's pipe: the runtime writes why the process dies there ("fatal
 	// error: stack overflow" goes nowhere else), and the parent keeps its tail. Interpreted

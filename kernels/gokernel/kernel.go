@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -132,7 +134,21 @@ func (k *Kernel) Close() error {
 	return nil
 }
 
-const lostState = "the kernel was restarted; its variables were lost"
+// lostState tells the user what a restart lost: the names earlier paragraphs declared.
+func (k *Kernel) lostState() string {
+	const msg = "the kernel was restarted; its variables, functions and types were lost"
+	k.mu.Lock()
+	names := slices.Sorted(maps.Keys(k.names))
+	k.mu.Unlock()
+	if len(names) == 0 {
+		return msg
+	}
+	const shown = 12
+	if len(names) > shown {
+		return fmt.Sprintf("%s (%s and %d more)", msg, strings.Join(names[:shown], ", "), len(names)-shown)
+	}
+	return fmt.Sprintf("%s (%s)", msg, strings.Join(names, ", "))
+}
 
 // Run runs code in the child and passes its output to emit. See the server's Kernel interface
 // for the contract.
@@ -181,7 +197,7 @@ func (k *Kernel) Run(ctx context.Context, code string, emit func(notebooks.Outpu
 					if m.Error != nil {
 						msg = m.Error.Message + "; this left the Go interpreter unusable"
 					}
-					return &notebooks.Error{Code: notebooks.EKernelDied, Message: msg + "; " + lostState}
+					return &notebooks.Error{Code: notebooks.EKernelDied, Message: msg + "; " + k.lostState()}
 				}
 				if m.Error != nil {
 					e := *m.Error
@@ -210,9 +226,9 @@ func (k *Kernel) Run(ctx context.Context, code string, emit func(notebooks.Outpu
 			}
 			if killed {
 				return notebooks.Errorf(notebooks.ECanceled,
-					"the run was cancelled; it did not stop within %s, so %s", k.opts.GracePeriod, lostState)
+					"the run was cancelled; it did not stop within %s, so %s", k.opts.GracePeriod, k.lostState())
 			}
-			return notebooks.Errorf(notebooks.EKernelDied, "the kernel died (%s); %s", p.deathReason(), lostState)
+			return notebooks.Errorf(notebooks.EKernelDied, "the kernel died (%s); %s", p.deathReason(), k.lostState())
 		}
 	}
 }
@@ -229,7 +245,7 @@ func (k *Kernel) current(ctx context.Context) (p *process, note string, err erro
 	if p != nil {
 		select {
 		case <-p.exited:
-			note = fmt.Sprintf("the kernel died between runs (%s); %s\n", p.deathReason(), lostState)
+			note = fmt.Sprintf("the kernel died between runs (%s); %s\n", p.deathReason(), k.lostState())
 			k.retire(p)
 		default:
 			return p, "", nil
