@@ -170,6 +170,12 @@ func (c *child) serve() int {
 			if err := os.Chdir(m.Text); err != nil {
 				fmt.Fprintf(c.diag, "gokernel: chdir: %v\n", err)
 			}
+		case msgConfine:
+			// Like chdir, before any run is read.
+			if err := confine(m.Text, m.Paths); err != nil {
+				fmt.Fprintf(c.diag, "gokernel: cannot confine the kernel: %v\n", err)
+				return exitConfine
+			}
 		}
 	}
 	// The parent closed the pipe or died: nobody is left to serve.

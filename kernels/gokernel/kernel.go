@@ -35,6 +35,11 @@ type Options struct {
 	// allocates too much kills only its own kernel, with "out of memory" in the message.
 	// Default: DefaultMemoryLimit; negative: no limit.
 	MemoryLimit int64
+	// Private are paths the kernel may neither read nor write: the server's state. Its own Dir
+	// may lie under one. When set, the kernel is confined before it runs any code: it may read
+	// everything else and write only Dir and the temporary folder (Landlock, where the Linux
+	// kernel offers it; see landlock_linux.go). Default: none, no confinement.
+	Private []string
 }
 
 // DefaultMemoryLimit is the address space a kernel may use unless Options say otherwise. The Go
