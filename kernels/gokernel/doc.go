@@ -25,6 +25,9 @@
 //     run does not stop within the grace period (stuck in native code such as
 //     sync.WaitGroup.Wait), the process is killed and restarted, and the variables are lost.
 //     time.Sleep is replaced by a version that cancellation interrupts.
+//   - With Options.Private, the child confines itself before its first run (landlock_linux.go):
+//     Landlock lets it read everything but the private paths and other processes' /proc, and
+//     write only its own folder and TMPDIR. A warm kernel is confined when a notebook takes it.
 //   - Only the standard library of stdlib.Symbols is available: no os/exec, unsafe or syscall
 //     (os.StartProcess works), and os.Exit and log.Fatal panic instead of exiting.
 //
