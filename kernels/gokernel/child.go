@@ -88,7 +88,7 @@ type child struct {
 	builtinsLoaded bool
 	types          map[string]string // type name to its declaration's text, of evaluated paragraphs
 	generics       map[string]int    // generic function name to its number of type parameters
-	hints          []string          // said after a compile error of the current paragraph
+	hints          []hint            // said after a compile error of the current paragraph
 }
 
 func newChild(cmds, evs *os.File) (*child, error) {

@@ -351,8 +351,14 @@ func (c *child) runError(err error) *notebooks.Error {
 			e.Message += " (yaegi does not support ranging over a function, nor over an integer whose type lakebook cannot tell from the code: use a three-clause for loop)"
 		}
 	}
-	if !errors.As(err, &p) && len(c.hints) > 0 {
-		e.Message += " (" + strings.Join(c.hints, "; ") + ")"
+	var hints []string
+	for _, h := range c.hints {
+		if !errors.As(err, &p) && (!h.internal || errors.As(err, &ie)) {
+			hints = append(hints, h.text)
+		}
+	}
+	if len(hints) > 0 {
+		e.Message += " (" + strings.Join(hints, "; ") + ")"
 	}
 	e.Message = builtinMessage(e.Message)
 	e.Message = c.rewritePositions(e.Message)

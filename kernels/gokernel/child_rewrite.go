@@ -28,12 +28,20 @@ type rewriter struct {
 	fresh  int
 	err    error
 	// hints are said after a compile error of the paragraph, when they may explain it.
-	hints []string
+	hints []hint
+}
+
+// hint explains a compile error of a rewritten paragraph.
+type hint struct {
+	text string
+	// internal: only for a panic of yaegi itself, which is how it fails on what the hint is
+	// about; otherwise for any compile error.
+	internal bool
 }
 
 // rewriteParagraph rewrites p in place. It returns the hints to add to a compile error, and
 // an error when the paragraph uses something the interpreter cannot run at all.
-func (c *child) rewriteParagraph(p *paragraph) ([]string, error) {
+func (c *child) rewriteParagraph(p *paragraph) ([]hint, error) {
 	r := &rewriter{c: c, p: p}
 	if p.decls != nil {
 		if err := c.checkTypes(p.decls); err != nil {
@@ -54,8 +62,8 @@ func (c *child) rewriteParagraph(p *paragraph) ([]string, error) {
 	}
 	r.globalFromGeneric()
 	if r.minMax {
-		r.hints = append(r.hints, "min and max are lakebook's generic functions here (yaegi lacks the builtins); "+
-			"yaegi cannot instantiate them for named types of compiled packages such as time.Duration: convert the arguments, e.g. min(int64(a), int64(b))")
+		r.hints = append(r.hints, hint{"min and max are lakebook's generic functions here (yaegi lacks the builtins); " +
+			"yaegi cannot instantiate them for named types of compiled packages such as time.Duration: convert the arguments, e.g. min(int64(a), int64(b))", true})
 	}
 	return r.hints, nil
 }
@@ -230,8 +238,8 @@ func (r *rewriter) call(x *ast.CallExpr) {
 	case *ast.Ident:
 		if r.shadowed(fun) {
 			if n := r.typeParams(fun); n >= 2 {
-				r.hints = append(r.hints, fmt.Sprintf("yaegi often infers the type arguments of a function with several type parameters wrongly: "+
-					"give them explicitly, as in %s[int, string](…)", fun.Name))
+				r.hints = append(r.hints, hint{text: fmt.Sprintf("yaegi often infers the type arguments of a function with several type parameters wrongly: "+
+					"give them explicitly, as in %s[int, string](…)", fun.Name)})
 			}
 			return
 		}
@@ -323,8 +331,8 @@ func (r *rewriter) globalFromGeneric() {
 			})
 		}
 		if generic {
-			r.hints = append(r.hints, "yaegi cannot define a variable outside a function from the result of a generic function "+
-				"(min, max, slices.Min and slices.Max are generic here): declare the variable with its type first, as in var n int; n = min(a, b)")
+			r.hints = append(r.hints, hint{"yaegi cannot define a variable outside a function from the result of a generic function " +
+				"(min, max, slices.Min and slices.Max are generic here): declare the variable with its type first, as in var n int; n = min(a, b)", true})
 			return
 		}
 	}

@@ -27,6 +27,7 @@ func TestGoAsPeopleWriteIt(t *testing.T) {
 			{code: "type Score int\nvar s Score = 4\nmax(s, 9)", value: "9"},
 			{code: "func f(a, b int) int { return max(a, b) * 2 }\nf(2, 5)", value: "10"},
 			{code: "min(7)", value: "7"},
+			{code: "min(1, 2) + nope", errText: "undefined: nope"},
 		}},
 		{"own min wins over the builtin", []step{
 			{code: "func min(a, b string) string { return \"mine\" }\nmin(\"x\", \"y\")", value: "mine"},
