@@ -139,8 +139,8 @@ func setLimits(pid int, opts Options) error {
 	return nil
 }
 
-// confine moves the child into opts.Dir and confines it there when opts name private paths.
-// The child handles both before it reads a run.
+// confine tells the child to confine itself to opts.Dir, away from opts.Private, when opts name
+// private paths. The child does so before it reads the next command, so before any run.
 func (p *process) confine(opts Options) error {
 	if len(opts.Private) == 0 {
 		return nil
