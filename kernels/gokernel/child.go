@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"go/ast"
 	"go/build"
 	"log"
 	"os"
@@ -86,14 +87,14 @@ type child struct {
 
 	// Go as people write it (child_rewrite.go).
 	builtinsLoaded bool
-	types          map[string]string // type name to its declaration's text, of evaluated paragraphs
-	generics       map[string]int    // generic function name to its number of type parameters
-	hints          []hint            // said after a compile error of the current paragraph
+	types          map[string]string        // type name to its declaration's text, of evaluated paragraphs
+	funcs          map[string]*ast.FuncType // function name to its signature, of evaluated paragraphs
+	hints          []hint                   // said after a compile error of the current paragraph
 }
 
 func newChild(cmds, evs *os.File) (*child, error) {
 	c := &child{cmds: cmds, ev: &events{f: evs}, sleep: newWaker(), imports: map[string]string{}, defined: map[string]bool{},
-		types: map[string]string{}, generics: map[string]int{}}
+		types: map[string]string{}, funcs: map[string]*ast.FuncType{}}
 
 	// fd 2 stays the parent's pipe: the runtime writes why the process dies there ("fatal
 	// error: stack overflow" goes nowhere else), and the parent keeps its tail. Interpreted

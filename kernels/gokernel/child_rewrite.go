@@ -8,9 +8,12 @@ import (
 	"go/printer"
 	"go/scanner"
 	"go/token"
+	"path"
 	"reflect"
 	"slices"
 	"strconv"
+
+	"github.com/traefik/yaegi/stdlib"
 )
 
 // rewriter changes a parsed paragraph, before it is compiled, so that Go as people write it
@@ -165,11 +168,21 @@ func (r *rewriter) isInt(x ast.Expr, depth int) bool {
 			return r.isInt(x.X, depth) && r.isInt(x.Y, depth)
 		}
 	case *ast.CallExpr:
-		id, ok := x.Fun.(*ast.Ident)
-		if !ok || r.shadowed(id) {
-			return false
+		switch fun := x.Fun.(type) {
+		case *ast.Ident:
+			if r.shadowed(fun) {
+				return r.returnsInt(fun)
+			}
+			return fun.Name == "len" || fun.Name == "cap" || intTypes[fun.Name] && len(x.Args) == 1
+		case *ast.SelectorExpr:
+			// A function of a standard package: rand.Intn(6).
+			pkg, ok := fun.X.(*ast.Ident)
+			if !ok || r.shadowed(pkg) {
+				return false
+			}
+			p := r.importPath(pkg.Name)
+			return p != "" && isIntFunc(stdlib.Symbols[p+"/"+path.Base(p)][fun.Sel.Name])
 		}
-		return id.Name == "len" || id.Name == "cap" || intTypes[id.Name] && len(x.Args) == 1
 	case *ast.Ident:
 		obj := x.Obj
 		if obj == nil && r.p.decls != nil {
@@ -201,6 +214,42 @@ func (r *rewriter) isInt(x ast.Expr, depth int) bool {
 	return false
 }
 
+// returnsInt reports whether id names a function, of this paragraph or an earlier one, whose
+// only result is an integer.
+func (r *rewriter) returnsInt(id *ast.Ident) bool {
+	obj := id.Obj
+	if obj == nil && r.p.decls != nil {
+		obj = r.p.decls.Scope.Lookup(id.Name)
+	}
+	var t *ast.FuncType
+	if obj == nil {
+		t = r.c.funcs[id.Name]
+	} else if f, ok := obj.Decl.(*ast.FuncDecl); ok {
+		t = f.Type
+	}
+	if t == nil || t.Results == nil || len(t.Results.List) != 1 || len(t.Results.List[0].Names) > 1 {
+		return false
+	}
+	return r.isIntType(t.Results.List[0].Type)
+}
+
+// isIntFunc reports whether v is a function whose only result is an integer.
+func isIntFunc(v reflect.Value) bool {
+	if !v.IsValid() || v.Kind() != reflect.Func || v.Type().NumOut() != 1 {
+		return false
+	}
+	return isIntKind(v.Type().Out(0).Kind())
+}
+
+func isIntKind(k reflect.Kind) bool {
+	switch k {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return true
+	}
+	return false
+}
+
 func (r *rewriter) isIntType(t ast.Expr) bool {
 	id, ok := t.(*ast.Ident)
 	return ok && !r.shadowed(id) && intTypes[id.Name]
@@ -212,15 +261,7 @@ func (c *child) globalIsInt(name string) bool {
 		return false
 	}
 	v, ok := c.i.Globals()[name]
-	if !ok || !v.IsValid() {
-		return false
-	}
-	switch v.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return true
-	}
-	return false
+	return ok && v.IsValid() && isIntKind(v.Kind())
 }
 
 // shadowed reports whether id names something the paragraph or an earlier one declared, not
@@ -292,13 +333,16 @@ func (r *rewriter) typeParams(id *ast.Ident) int {
 	if obj == nil && r.p.decls != nil {
 		obj = r.p.decls.Scope.Lookup(id.Name)
 	}
+	var t *ast.FuncType
 	if obj == nil {
-		return r.c.generics[id.Name]
+		t = r.c.funcs[id.Name]
+	} else if f, ok := obj.Decl.(*ast.FuncDecl); ok {
+		t = f.Type
 	}
-	if f, ok := obj.Decl.(*ast.FuncDecl); ok && f.Type.TypeParams != nil {
-		return f.Type.TypeParams.NumFields()
+	if t == nil || t.TypeParams == nil {
+		return 0
 	}
-	return 0
+	return t.TypeParams.NumFields()
 }
 
 // globalFromGeneric adds a hint when a statement outside any function defines a variable from
@@ -469,7 +513,8 @@ func (c *child) checkTypes(f *ast.File) error {
 	return nil
 }
 
-// noteTypes records the types and generic functions of declarations that were evaluated.
+// noteTypes records the types and the functions' signatures of declarations that were
+// evaluated.
 func (c *child) noteTypes(f *ast.File) {
 	for _, d := range f.Decls {
 		switch d := d.(type) {
@@ -481,8 +526,8 @@ func (c *child) noteTypes(f *ast.File) {
 				}
 			}
 		case *ast.FuncDecl:
-			if d.Recv == nil && d.Type.TypeParams != nil {
-				c.generics[d.Name.Name] = d.Type.TypeParams.NumFields()
+			if d.Recv == nil {
+				c.funcs[d.Name.Name] = d.Type
 			}
 		}
 	}

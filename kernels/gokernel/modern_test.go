@@ -53,6 +53,9 @@ func TestGoAsPeopleWriteIt(t *testing.T) {
 			{code: "var big int64 = 2\nfor i := range big { fmt.Printf(\"%T \", i) }\n0", stdout: "int64 int64 ", value: "0"},
 			{code: "pairs := 0\nouter:\nfor i := range 4 {\n\tfor j := range i {\n\t\tif j == 2 { continue outer }\n\t\tpairs++\n\t}\n}\npairs", value: "5"},
 			{code: "j := 0\nfor j = range 4 {}\nj", value: "3"},
+			{code: "func three() int { return 3 }\nc := 0\nfor range three() { c++ }\nc", value: "3"},
+			{code: "c = 0\nfor range three() + 1 { c++ }\nc", value: "4"},
+			{code: "c = 0\nfor range rand.Intn(1) + 2 { c++ }\nc", value: "2"},
 			{code: "for i, v := range []string{\"a\"} { fmt.Print(i, v) }\n1", stdout: "0a", value: "1"},
 		}},
 		{"range over a function is a precise error", []step{
