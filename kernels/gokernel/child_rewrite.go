@@ -214,19 +214,26 @@ func (r *rewriter) isInt(x ast.Expr, depth int) bool {
 	return false
 }
 
-// returnsInt reports whether id names a function, of this paragraph or an earlier one, whose
-// only result is an integer.
-func (r *rewriter) returnsInt(id *ast.Ident) bool {
+// funcType returns the signature of the function id names, declared by this paragraph or an
+// earlier one; nil if id names no such function.
+func (r *rewriter) funcType(id *ast.Ident) *ast.FuncType {
 	obj := id.Obj
 	if obj == nil && r.p.decls != nil {
 		obj = r.p.decls.Scope.Lookup(id.Name)
 	}
-	var t *ast.FuncType
 	if obj == nil {
-		t = r.c.funcs[id.Name]
-	} else if f, ok := obj.Decl.(*ast.FuncDecl); ok {
-		t = f.Type
+		return r.c.funcs[id.Name]
 	}
+	if f, ok := obj.Decl.(*ast.FuncDecl); ok {
+		return f.Type
+	}
+	return nil
+}
+
+// returnsInt reports whether id names a function, of this paragraph or an earlier one, whose
+// only result is an integer.
+func (r *rewriter) returnsInt(id *ast.Ident) bool {
+	t := r.funcType(id)
 	if t == nil || t.Results == nil || len(t.Results.List) != 1 || len(t.Results.List[0].Names) > 1 {
 		return false
 	}
@@ -329,16 +336,7 @@ func (r *rewriter) call(x *ast.CallExpr) {
 
 // typeParams returns the number of type parameters of the function id names, if generic.
 func (r *rewriter) typeParams(id *ast.Ident) int {
-	obj := id.Obj
-	if obj == nil && r.p.decls != nil {
-		obj = r.p.decls.Scope.Lookup(id.Name)
-	}
-	var t *ast.FuncType
-	if obj == nil {
-		t = r.c.funcs[id.Name]
-	} else if f, ok := obj.Decl.(*ast.FuncDecl); ok {
-		t = f.Type
-	}
+	t := r.funcType(id)
 	if t == nil || t.TypeParams == nil {
 		return 0
 	}
