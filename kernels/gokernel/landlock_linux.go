@@ -31,7 +31,8 @@ func landlockABI() int {
 
 // confine restricts this process, all its threads and every process it starts from then on:
 // they may read and execute any file but those under the private paths, and write only in dir
-// (the kernel's own folder, which may lie under a private path) and the temporary folder.
+// (the kernel's own folder, which may lie under a private path) and the temporary folder (dir.tmp
+// when the private paths lie in the temporary folder).
 // Landlock allows, it cannot deny, so the rules grant reading to everything around the
 // private paths: each entry of every folder on the way from / to a private path but the next
 // folder on that way. Entries created later in those folders are not readable. Where the
@@ -59,7 +60,17 @@ func confine(dir string, private []string) error {
 	case err != nil:
 	case w.hidden(tmp): // inside the server's state: not the kernel's
 	case w.leadsTo(tmp):
-		rules = w.around(tmp, writeRights, rules)
+		// The workspace lies in the temporary folder (tests do that): the kernel could not
+		// create files there without being able to create them in the server's state too, so
+		// it gets a temporary folder of its own beside its folder, which restarts reuse.
+		own := dir + ".tmp"
+		if err := os.MkdirAll(own, 0o700); err != nil {
+			return fmt.Errorf("confine: %w", err)
+		}
+		if err := os.Setenv("TMPDIR", own); err != nil {
+			return fmt.Errorf("confine: %w", err)
+		}
+		rules = append(rules, landlock.PathAccess(writeRights, own))
 	default:
 		rules = append(rules, landlock.PathAccess(writeRights, tmp))
 	}

@@ -129,3 +129,19 @@ func TestOpenFilesLimit(t *testing.T) {
 		t.Errorf("open files limit %q, want [4096 4096]", r.stdout)
 	}
 }
+
+// TestConfinementWorkspaceInTemp: when the workspace lies in the temporary folder, the kernel
+// gets a temporary folder of its own beside its folder, and still cannot read the server's state.
+func TestConfinementWorkspaceInTemp(t *testing.T) {
+	if abi, err := ll.LandlockGetABIVersion(); err != nil || abi < 1 {
+		t.Skipf("this Linux kernel offers no Landlock (%v): kernels run unconfined here", err)
+	}
+	w := newWorkspace(t)
+	opts := w.options()
+	opts.Env = append(os.Environ(), "TMPDIR="+filepath.Dir(w.root))
+	k := startKernel(t, opts)
+	r := mustRun(t, k, fmt.Sprintf("f, err := os.CreateTemp(\"\", \"x\")\nif err == nil { f.Close() }\n_, err2 := os.ReadFile(%q)\nfmt.Sprint(filepath.Dir(f.Name()), \" \", err, \" \", err2)", filepath.Join(w.state, "catalog.json")))
+	if want := w.own + ".tmp <nil> "; !strings.HasPrefix(r.value, want) || !strings.Contains(r.value, "permission denied") {
+		t.Errorf("got %q, want %q… and the state unreadable", r.value, want)
+	}
+}
