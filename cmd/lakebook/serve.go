@@ -130,7 +130,9 @@ func (m *Main) Run(ctx context.Context) error {
 	kernelsDir := filepath.Join(dir, ".lakebook", "kernels")
 	// A warm Go kernel waits outside every notebook's folder, so opening a notebook never waits
 	// for a process start.
-	if m.kernels, err = gokernel.NewPool(gokernel.Options{Dir: filepath.Join(dir, ".lakebook", "kernel-pool")}); err != nil {
+	// Go kernels may not read or write the server's state (.lakebook), their own folder aside.
+	private := []string{filepath.Join(dir, ".lakebook")}
+	if m.kernels, err = gokernel.NewPool(gokernel.Options{Dir: filepath.Join(dir, ".lakebook", "kernel-pool"), Private: private}); err != nil {
 		return err
 	}
 	newKernel := func(ctx context.Context, lang notebooks.Lang, notebookID string) (server.Kernel, error) {
@@ -138,7 +140,7 @@ func (m *Main) Run(ctx context.Context) error {
 		case notebooks.SQL:
 			return sqlkernel.New(ctx, m.engine)
 		case notebooks.Go:
-			return m.kernels.Start(ctx, gokernel.Options{Dir: filepath.Join(kernelsDir, notebookID)})
+			return m.kernels.Start(ctx, gokernel.Options{Dir: filepath.Join(kernelsDir, notebookID), Private: private})
 		case notebooks.Markdown:
 			return md, nil
 		}

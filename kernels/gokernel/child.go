@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"go/ast"
 	"go/build"
 	"log"
 	"os"
@@ -83,10 +84,17 @@ type child struct {
 	n       int               // runs so far; positions of run n's code are encoded with n
 	imports map[string]string // package name to path, of every import so far
 	defined map[string]bool   // global names declared by compiled paragraphs
+
+	// Go as people write it (child_rewrite.go).
+	builtinsLoaded bool
+	types          map[string]string        // type name to its declaration's text, of evaluated paragraphs
+	funcs          map[string]*ast.FuncType // function name to its signature, of evaluated paragraphs
+	hints          []hint                   // said after a compile error of the current paragraph
 }
 
 func newChild(cmds, evs *os.File) (*child, error) {
-	c := &child{cmds: cmds, ev: &events{f: evs}, sleep: newWaker(), imports: map[string]string{}, defined: map[string]bool{}}
+	c := &child{cmds: cmds, ev: &events{f: evs}, sleep: newWaker(), imports: map[string]string{}, defined: map[string]bool{},
+		types: map[string]string{}, funcs: map[string]*ast.FuncType{}}
 
 	// fd 2 stays the parent's pipe: the runtime writes why the process dies there ("fatal
 	// error: stack overflow" goes nowhere else), and the parent keeps its tail. Interpreted
@@ -162,6 +170,12 @@ func (c *child) serve() int {
 			// Handled here, before any run is read, so the first run already sees the new dir.
 			if err := os.Chdir(m.Text); err != nil {
 				fmt.Fprintf(c.diag, "gokernel: chdir: %v\n", err)
+			}
+		case msgConfine:
+			// Like chdir, before any run is read.
+			if err := confine(m.Text, m.Paths); err != nil {
+				fmt.Fprintf(c.diag, "gokernel: cannot confine the kernel: %v\n", err)
+				return exitConfine
 			}
 		}
 	}

@@ -32,6 +32,7 @@ const syncTimeout = 5 * time.Second
 func (c *child) eval(ctx context.Context, code string) (e *notebooks.Error, broken bool) {
 	c.n++
 	c.lines = strings.Split(code, "\n")
+	c.hints = nil
 	// Everything printed during the run reaches the parent before the done message.
 	defer c.out.sync(syncTimeout)
 
@@ -51,12 +52,16 @@ func (c *child) eval(ctx context.Context, code string) (e *notebooks.Error, brok
 		return c.runError(err), false
 	}
 	c.importUsed(p)
+	if c.hints, err = c.rewriteParagraph(p); err != nil {
+		return c.runError(err), false
+	}
 	if p.decls != nil {
 		c.dropImported(p.decls)
 		if _, e, broken := c.exec(ctx, p.decls); e != nil {
 			return e, broken
 		}
 		c.noteImports(p.decls)
+		c.noteTypes(p.decls)
 	}
 	if p.stmts == nil {
 		return nil, false
@@ -337,12 +342,25 @@ func (c *child) runError(err error) *notebooks.Error {
 			e.Message = "cannot determine the type of this definition (is a name in it undefined?)"
 		}
 		if name, ok := strings.CutPrefix(e.Message, "undefined: "); ok && (name == "min" || name == "max" || name == "clear") {
-			e.Message += " (the Go interpreter, yaegi, lacks the min, max and clear builtins of Go 1.21)"
+			e.Message += " (the Go interpreter, yaegi, lacks the min, max and clear builtins of Go 1.21; lakebook provides them for calls with arguments)"
+		}
+		if strings.Contains(e.Message, "undefined selector: slices.") || strings.Contains(e.Message, "undefined selector: maps.") {
+			e.Message += " (the Go interpreter, yaegi, has only part of the slices and maps packages; lakebook adds slices.Sort, SortFunc, SortStableFunc, IsSorted, BinarySearch, Min and Max)"
 		}
 		if errors.As(err, &ie) && ie.ranges {
-			e.Message += " (yaegi does not support ranging over an integer or a function: if the paragraph does, use a three-clause for loop)"
+			e.Message += " (yaegi does not support ranging over a function, nor over an integer whose type lakebook cannot tell from the code: use a three-clause for loop)"
 		}
 	}
+	var hints []string
+	for _, h := range c.hints {
+		if !errors.As(err, &p) && (!h.internal || errors.As(err, &ie)) {
+			hints = append(hints, h.text)
+		}
+	}
+	if len(hints) > 0 {
+		e.Message += " (" + strings.Join(hints, "; ") + ")"
+	}
+	e.Message = builtinMessage(e.Message)
 	e.Message = c.rewritePositions(e.Message)
 	if e.Line > 0 && strings.HasSuffix(e.Message, "found '}'") && e.Column == len(c.lines[e.Line-1])+1 {
 		// The brace is the kernel's own wrapping: the paragraph ended too early.

@@ -25,11 +25,20 @@
 //     run does not stop within the grace period (stuck in native code such as
 //     sync.WaitGroup.Wait), the process is killed and restarted, and the variables are lost.
 //     time.Sleep is replaced by a version that cancellation interrupts.
+//   - With Options.Private, the child confines itself before its first run (landlock_linux.go):
+//     Landlock lets it read everything but the private paths and other processes' /proc, and
+//     write only its own folder and TMPDIR. A warm kernel is confined when a notebook takes it.
 //   - Only the standard library of stdlib.Symbols is available: no os/exec, unsafe or syscall
 //     (os.StartProcess works), and os.Exit and log.Fatal panic instead of exiting.
 //
-// yaegi limitations left as they are: min, max and clear are undefined and ranging over an
-// integer fails to compile (both reported as errors); a definition that fails to compile may
-// leave its name declared with the zero value; panics have no line (yaegi reports the first
-// statement of the frame, not the panicking one); redeclaring a type keeps the old one.
+// What yaegi v0.16.1 lacks of today's Go is rewritten before compiling (child_rewrite.go):
+// ranging over an integer becomes a three-clause loop when the code shows the value is an
+// integer; min, max, clear and slices.Sort, SortFunc, SortStableFunc, IsSorted, BinarySearch,
+// Min and Max call helpers (child_builtins.go). Declaring a type again differently is refused
+// (yaegi would keep the old one); declaring it again the same way is fine. What stays: ranging
+// over a function or an iterator (slices.Sorted, maps.Keys: a precise error); a variable
+// outside functions defined from a generic call (min included) fails to type; inference across
+// two type parameters can be wrong (the error suggests explicit type arguments); a definition
+// that fails to compile may leave its name declared with the zero value; panics have no line
+// (yaegi reports the first statement of the frame, not the panicking one).
 package gokernel

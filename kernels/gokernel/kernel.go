@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -33,6 +35,11 @@ type Options struct {
 	// allocates too much kills only its own kernel, with "out of memory" in the message.
 	// Default: DefaultMemoryLimit; negative: no limit.
 	MemoryLimit int64
+	// Private are paths the kernel may neither read nor write: the server's state. Its own Dir
+	// may lie under one. When set, the kernel is confined before it runs any code: it may read
+	// everything else and write only Dir and the temporary folder (Landlock, where the Linux
+	// kernel offers it; see landlock_linux.go). Default: none, no confinement.
+	Private []string
 }
 
 // DefaultMemoryLimit is the address space a kernel may use unless Options say otherwise. The Go
@@ -132,7 +139,21 @@ func (k *Kernel) Close() error {
 	return nil
 }
 
-const lostState = "the kernel was restarted; its variables were lost"
+// lostState tells the user what a restart lost: the names earlier paragraphs declared.
+func (k *Kernel) lostState() string {
+	const msg = "the kernel was restarted; its variables, functions and types were lost"
+	k.mu.Lock()
+	names := slices.Sorted(maps.Keys(k.names))
+	k.mu.Unlock()
+	if len(names) == 0 {
+		return msg
+	}
+	const shown = 12
+	if len(names) > shown {
+		return fmt.Sprintf("%s (%s and %d more)", msg, strings.Join(names[:shown], ", "), len(names)-shown)
+	}
+	return fmt.Sprintf("%s (%s)", msg, strings.Join(names, ", "))
+}
 
 // Run runs code in the child and passes its output to emit. See the server's Kernel interface
 // for the contract.
@@ -181,7 +202,7 @@ func (k *Kernel) Run(ctx context.Context, code string, emit func(notebooks.Outpu
 					if m.Error != nil {
 						msg = m.Error.Message + "; this left the Go interpreter unusable"
 					}
-					return &notebooks.Error{Code: notebooks.EKernelDied, Message: msg + "; " + lostState}
+					return &notebooks.Error{Code: notebooks.EKernelDied, Message: msg + "; " + k.lostState()}
 				}
 				if m.Error != nil {
 					e := *m.Error
@@ -210,9 +231,9 @@ func (k *Kernel) Run(ctx context.Context, code string, emit func(notebooks.Outpu
 			}
 			if killed {
 				return notebooks.Errorf(notebooks.ECanceled,
-					"the run was cancelled; it did not stop within %s, so %s", k.opts.GracePeriod, lostState)
+					"the run was cancelled; it did not stop within %s, so %s", k.opts.GracePeriod, k.lostState())
 			}
-			return notebooks.Errorf(notebooks.EKernelDied, "the kernel died (%s); %s", p.deathReason(), lostState)
+			return notebooks.Errorf(notebooks.EKernelDied, "the kernel died (%s); %s", p.deathReason(), k.lostState())
 		}
 	}
 }
@@ -229,7 +250,7 @@ func (k *Kernel) current(ctx context.Context) (p *process, note string, err erro
 	if p != nil {
 		select {
 		case <-p.exited:
-			note = fmt.Sprintf("the kernel died between runs (%s); %s\n", p.deathReason(), lostState)
+			note = fmt.Sprintf("the kernel died between runs (%s); %s\n", p.deathReason(), k.lostState())
 			k.retire(p)
 		default:
 			return p, "", nil

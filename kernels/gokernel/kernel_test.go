@@ -108,14 +108,41 @@ func wantErr(t testing.TB, r result, code string, parts ...string) {
 
 // TestParagraphs runs each case's steps in a fresh kernel; each step checks the last one's
 // outputs, so a case shows what persists from one paragraph to the next.
-func TestParagraphs(t *testing.T) {
-	type step struct {
-		code                  string
-		stdout, stderr, value string
-		errCode               string
-		errLine, errColumn    int
-		errText               string
+// step is a paragraph to run and what it must give.
+type step struct {
+	code                  string
+	stdout, stderr, value string
+	errCode               string
+	errLine, errColumn    int
+	errText               string
+}
+
+// runSteps runs steps in a fresh kernel, in order, checking each one's outputs and error.
+func runSteps(t *testing.T, steps []step) {
+	t.Helper()
+	k := startKernel(t, gokernel.Options{})
+	for _, s := range steps {
+		r := run(t, k, s.code)
+		if s.errCode == "" && r.err != nil {
+			t.Fatalf("run %q: %v", s.code, r.err)
+		}
+		if s.errCode != "" {
+			wantErr(t, r, s.errCode, s.errText)
+			if s.errLine != 0 && r.err.Line != s.errLine {
+				t.Errorf("run %q: error %v at line %d, want line %d", s.code, r.err, r.err.Line, s.errLine)
+			}
+			if s.errColumn != 0 && r.err.Column != s.errColumn {
+				t.Errorf("run %q: error %v at column %d, want %d", s.code, r.err, r.err.Column, s.errColumn)
+			}
+		}
+		if r.stdout != s.stdout || r.stderr != s.stderr || r.value != s.value {
+			t.Errorf("run %q: stdout %q stderr %q value %q; want %q %q %q",
+				s.code, r.stdout, r.stderr, r.value, s.stdout, s.stderr, s.value)
+		}
 	}
+}
+
+func TestParagraphs(t *testing.T) {
 	cases := []struct {
 		name  string
 		steps []step
@@ -200,38 +227,12 @@ func TestParagraphs(t *testing.T) {
 			{code: "y", value: "5"},
 			{code: "1+1", value: "2"},
 		}},
-		{"missing builtins are errors", []step{
-			{code: "min(1, 2)", errCode: notebooks.ERun, errText: "min"},
-			{code: "for i := range 3 { println(i) }", errCode: notebooks.ERun, errText: "three-clause"},
-			{code: "max(1, 2)", errCode: notebooks.ERun, errText: "max"},
-			{code: "clear(map[int]int{})", errCode: notebooks.ERun, errText: "clear"},
-			{code: "1+2", value: "3"},
-		}},
 		{"empty paragraph", []step{{code: ""}, {code: "// only a comment\n"}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			k := startKernel(t, gokernel.Options{})
-			for _, s := range c.steps {
-				r := run(t, k, s.code)
-				if s.errCode == "" && r.err != nil {
-					t.Fatalf("run %q: %v", s.code, r.err)
-				}
-				if s.errCode != "" {
-					wantErr(t, r, s.errCode, s.errText)
-					if s.errLine != 0 && r.err.Line != s.errLine {
-						t.Errorf("run %q: error %v at line %d, want line %d", s.code, r.err, r.err.Line, s.errLine)
-					}
-					if s.errColumn != 0 && r.err.Column != s.errColumn {
-						t.Errorf("run %q: error %v at column %d, want %d", s.code, r.err, r.err.Column, s.errColumn)
-					}
-				}
-				if r.stdout != s.stdout || r.stderr != s.stderr || r.value != s.value {
-					t.Errorf("run %q: stdout %q stderr %q value %q; want %q %q %q",
-						s.code, r.stdout, r.stderr, r.value, s.stdout, s.stderr, s.value)
-				}
-			}
+			runSteps(t, c.steps)
 		})
 	}
 }
@@ -360,7 +361,7 @@ time.Sleep(5 * time.Second)`, "killed"},
 			mustRun(t, k, "lost := 1")
 			pid := k.Pid()
 			r := run(t, k, tc.code)
-			wantErr(t, r, notebooks.EKernelDied, tc.want, "restarted", "lost")
+			wantErr(t, r, notebooks.EKernelDied, tc.want, "restarted", "were lost (lost)")
 			waitGone(t, pid)
 			wantErr(t, run(t, k, "lost"), notebooks.ERun, "undefined")
 			if r := mustRun(t, k, "1+1"); r.value != "2" {
@@ -389,7 +390,7 @@ func TestBrokenInterpreter(t *testing.T) {
 	k := startKernel(t, gokernel.Options{Env: append(os.Environ(), "GOKERNEL_TEST_RAW_EVAL=1")})
 	mustRun(t, k, "lost := 1")
 	r := run(t, k, "//gokernel:raw\nfunc() { panic(\"anon\") }()")
-	wantErr(t, r, notebooks.EKernelDied, "anon", "unusable", "restarted", "lost")
+	wantErr(t, r, notebooks.EKernelDied, "anon", "unusable", "restarted", "variables, functions and types were lost (lost)")
 	wantErr(t, run(t, k, "lost"), notebooks.ERun, "undefined")
 	if r := mustRun(t, k, "1+1"); r.value != "2" {
 		t.Errorf("after restart, 1+1 = %q", r.value)

@@ -43,8 +43,11 @@ func (p *Pool) fill() {
 	}
 	p.filling = true
 	p.mu.Unlock()
+	// A warm process is confined once a notebook takes it and its folder is known.
+	opts := p.opts
+	opts.Private = nil
 	go func() {
-		proc, err := startProcess(context.Background(), p.opts)
+		proc, err := startProcess(context.Background(), opts)
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		p.filling = false
@@ -83,6 +86,9 @@ func (p *Pool) Start(ctx context.Context, opts Options) (*Kernel, error) {
 	}
 	if err == nil && opts.Dir != "" {
 		err = proc.send(message{Type: msgChdir, Text: opts.Dir})
+	}
+	if err == nil {
+		err = proc.confine(opts)
 	}
 	if err != nil {
 		proc.stop()

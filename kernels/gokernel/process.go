@@ -88,13 +88,11 @@ func startProcess(ctx context.Context, opts Options) (*process, error) {
 		closeAll()
 		return nil, fmt.Errorf("gokernel: start: %w", err)
 	}
-	if opts.MemoryLimit > 0 {
-		if err := limitMemory(cmd.Process.Pid, opts.MemoryLimit); err != nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-			closeAll()
-			return nil, fmt.Errorf("gokernel: memory limit: %w", err)
-		}
+	if err := setLimits(cmd.Process.Pid, opts); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		closeAll()
+		return nil, fmt.Errorf("gokernel: %w", err)
 	}
 	// The child has its copies; keeping ours open would hide its death from the readers.
 	_ = cmdR.Close()
@@ -115,6 +113,10 @@ func startProcess(ctx context.Context, opts Options) (*process, error) {
 
 	select {
 	case <-p.ready:
+		if err := p.confine(opts); err != nil {
+			p.stop()
+			return nil, err
+		}
 		return p, nil
 	case <-p.exited:
 		return nil, fmt.Errorf("gokernel: start: %w (%s)", errNotReady, p.deathReason())
@@ -122,6 +124,31 @@ func startProcess(ctx context.Context, opts Options) (*process, error) {
 		p.stop()
 		return nil, fmt.Errorf("gokernel: start: %w", ctx.Err())
 	}
+}
+
+// setLimits sets the resource limits of the child with process id pid.
+func setLimits(pid int, opts Options) error {
+	if opts.MemoryLimit > 0 {
+		if err := limitMemory(pid, opts.MemoryLimit); err != nil {
+			return fmt.Errorf("memory limit: %w", err)
+		}
+	}
+	if err := limitFiles(pid); err != nil {
+		return fmt.Errorf("open files limit: %w", err)
+	}
+	return nil
+}
+
+// confine tells the child to confine itself to opts.Dir, away from opts.Private, when opts name
+// private paths. The child does so before it reads the next command, so before any run.
+func (p *process) confine(opts Options) error {
+	if len(opts.Private) == 0 {
+		return nil
+	}
+	if err := p.send(message{Type: msgConfine, Text: opts.Dir, Paths: opts.Private}); err != nil {
+		return fmt.Errorf("gokernel: confine: %w", err)
+	}
+	return nil
 }
 
 // read dispatches the child's events until it exits, then reaps it.
@@ -239,6 +266,8 @@ func (p *process) deathReason() string {
 		return "unknown reason"
 	case st.Exited() && st.ExitCode() == exitBroken:
 		return "the Go interpreter became unusable"
+	case st.Exited() && st.ExitCode() == exitConfine:
+		return "it could not confine itself: " + p.errs.last(1)
 	case st.Exited():
 		if tail := p.errs.last(3); tail != "" {
 			return fmt.Sprintf("exit status %d: %s", st.ExitCode(), tail)

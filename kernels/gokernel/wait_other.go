@@ -8,3 +8,6 @@ func waitExit(pid int) {}
 
 // limitMemory is a no-op where prlimit is not available.
 func limitMemory(pid int, bytes int64) error { return nil }
+
+// limitFiles is a no-op where prlimit is not available.
+func limitFiles(pid int) error { return nil }
