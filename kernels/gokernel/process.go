@@ -3,8 +3,9 @@ package gokernel
 import (
 	"bufio"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"slices"
@@ -126,13 +127,17 @@ func startProcess(ctx context.Context, opts Options) (*process, error) {
 
 // read dispatches the child's events until it exits, then reaps it.
 func (p *process) read() {
-	sc := bufio.NewScanner(p.fromKd)
-	sc.Buffer(make([]byte, 64<<10), maxMessage)
+	fr := newFrameReader(p.fromKd)
 	readyOnce := sync.OnceFunc(func() { close(p.ready) })
-	for sc.Scan() {
-		var m message
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+	var readErr error
+	for {
+		m, err := fr.next()
+		if errors.Is(err, errBadLine) {
 			continue // garbage from the child is its problem, not the server's
+		}
+		if err != nil {
+			readErr = err
+			break
 		}
 		switch m.Type {
 		case msgReady:
@@ -144,10 +149,12 @@ func (p *process) read() {
 			p.dispatch(m)
 		case msgDone:
 			p.dispatch(m)
+		case msgQuery, msgRegister, msgShow, msgPut, msgGet:
+			p.request(m)
 		}
 	}
-	if sc.Err() != nil {
-		p.kill() // a line longer than maxMessage: the protocol is lost
+	if !errors.Is(readErr, io.EOF) && !errors.Is(readErr, os.ErrClosed) {
+		p.kill() // a line longer than maxMessage or a short payload: the protocol is lost
 	}
 	// The events pipe ends when the child exits. Should it end otherwise, do not wait forever.
 	t := time.AfterFunc(2*time.Second, p.kill)
@@ -195,16 +202,20 @@ func (p *process) detach(r *activeRun) {
 	close(r.gone)
 }
 
-// send writes one command. The deadline keeps a frozen child from blocking a run forever.
+// send writes one command. The deadline keeps a frozen child from blocking a run forever; a
+// payload gets a second more per 50 MB.
 func (p *process) send(m message) error {
-	b, err := json.Marshal(m)
+	b, err := encodeFrame(m)
 	if err != nil {
 		return err
 	}
 	p.sendMu.Lock()
 	defer p.sendMu.Unlock()
-	_ = p.toKid.SetWriteDeadline(time.Now().Add(5 * time.Second))
-	_, err = p.toKid.Write(append(b, '\n'))
+	_ = p.toKid.SetWriteDeadline(time.Now().Add(5*time.Second + time.Duration(len(m.payload)/(50<<20))*time.Second))
+	if _, err = p.toKid.Write(b); err != nil {
+		return err
+	}
+	_, err = p.toKid.Write(m.payload)
 	return err
 }
 

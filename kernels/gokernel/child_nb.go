@@ -1,0 +1,127 @@
+package gokernel
+
+import (
+	"errors"
+	"reflect"
+	"sync"
+
+	"github.com/lakebook/lakebook/kernels/gokernel/nb"
+	"github.com/lakebook/lakebook/notebooks"
+)
+
+// nbHost is the nb package's link to the parent, in the child: each call is a request on the
+// events pipe, answered by a reply on the commands pipe (see protocol.go), which serve hands
+// to the waiting call. Calls may come from any goroutine of interpreted code.
+type nbHost struct {
+	c *child
+
+	mu      sync.Mutex
+	next    uint64
+	waiting map[uint64]chan message
+	forms   map[string]any // the inputs of the run in progress
+}
+
+var _ nb.Host = (*nbHost)(nil)
+
+func newNBHost(c *child) *nbHost { return &nbHost{c: c, waiting: map[uint64]chan message{}} }
+
+// call sends a request and waits for its reply. The parent always replies: when the run ends
+// or is cancelled, with an error.
+func (h *nbHost) call(m message) (message, error) {
+	ch := make(chan message, 1)
+	h.mu.Lock()
+	h.next++
+	m.Req = h.next
+	h.waiting[m.Req] = ch
+	h.mu.Unlock()
+	h.c.ev.send(m)
+	r := <-ch
+	if r.Error != nil {
+		return r, errors.New(r.Error.Message)
+	}
+	return r, nil
+}
+
+// deliver hands a reply to its call.
+func (h *nbHost) deliver(m message) {
+	h.mu.Lock()
+	ch := h.waiting[m.Req]
+	delete(h.waiting, m.Req)
+	h.mu.Unlock()
+	if ch != nil {
+		ch <- m
+	}
+}
+
+func (h *nbHost) setForms(f map[string]any) {
+	h.mu.Lock()
+	h.forms = f
+	h.mu.Unlock()
+}
+
+func (h *nbHost) Query(sql string) ([]byte, error) {
+	r, err := h.call(message{Type: msgQuery, Code: sql})
+	return r.payload, err
+}
+
+func (h *nbHost) Register(name string, ipc []byte) (int64, error) {
+	_, err := h.call(message{Type: msgRegister, Text: name, payload: ipc})
+	return 0, err
+}
+
+func (h *nbHost) ShowTable(ipc []byte) error {
+	h.c.out.sync(syncTimeout) // what the paragraph printed before comes first
+	_, err := h.call(message{Type: msgShow, payload: ipc})
+	return err
+}
+
+func (h *nbHost) Show(o notebooks.Output) error {
+	h.c.out.sync(syncTimeout)
+	h.c.ev.send(message{Type: msgOutput, Output: &o})
+	return nil
+}
+
+func (h *nbHost) Put(name string, v any) error {
+	b, err := encodeValue(v)
+	if err != nil {
+		return err
+	}
+	_, err = h.call(message{Type: msgPut, Text: name, Value: b})
+	return err
+}
+
+func (h *nbHost) Get(name string) (any, bool, error) {
+	r, err := h.call(message{Type: msgGet, Text: name})
+	if err != nil || len(r.Value) == 0 {
+		return nil, false, err
+	}
+	v, err := decodeValue(r.Value)
+	return v, err == nil, err
+}
+
+func (h *nbHost) Form(name string) (any, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	v, ok := h.forms[name]
+	return v, ok
+}
+
+// showFinal shows a paragraph's final value the way nb.Show does when it is a table, a slice of
+// structs, HTML or Markdown, and reports whether it did.
+func (c *child) showFinal(v reflect.Value) (bool, *notebooks.Error) {
+	if !v.IsValid() || !v.CanInterface() {
+		return false, nil
+	}
+	x := v.Interface()
+	switch x.(type) {
+	case nb.HTML, nb.Markdown:
+	default:
+		if !nb.IsTabular(x) {
+			return false, nil
+		}
+	}
+	if err := nb.Show(x); err != nil {
+		return true, &notebooks.Error{Code: notebooks.ERun, Message: err.Error()}
+	}
+	return true, nil
+}
