@@ -67,7 +67,7 @@ func (c *child) eval(ctx context.Context, code string) (e *notebooks.Error, brok
 	}
 	if p.last != nil && showValue(p.last.X) {
 		// Tables, slices of structs, nb.HTML and nb.Markdown show as nb.Show shows them.
-		if shown, e := c.showFinal(v); shown {
+		if shown, e := c.showFinal(p.last.X, v); shown {
 			return e, false
 		}
 		if text, ok := formatValue(v); ok {

@@ -2,6 +2,7 @@ package gokernel
 
 import (
 	"errors"
+	"go/ast"
 	"reflect"
 	"sync"
 
@@ -107,10 +108,24 @@ func (h *nbHost) Form(name string) (any, bool) {
 }
 
 // showFinal shows a paragraph's final value the way nb.Show does when it is a table, a slice of
-// structs, HTML or Markdown, and reports whether it did.
-func (c *child) showFinal(v reflect.Value) (bool, *notebooks.Error) {
+// structs, HTML or Markdown, and reports whether it did. The error of a final nb.Show, nb.Put or
+// nb.Register call is the paragraph's error, and nil is not worth showing.
+func (c *child) showFinal(last ast.Expr, v reflect.Value) (bool, *notebooks.Error) {
 	if !v.IsValid() || !v.CanInterface() {
 		return false, nil
+	}
+	if call, ok := last.(*ast.CallExpr); ok {
+		if sel, ok := call.Fun.(*ast.SelectorExpr); ok {
+			if pkg, ok := sel.X.(*ast.Ident); ok && c.imports[pkg.Name] == nb.Path {
+				switch sel.Sel.Name {
+				case "Show", "Put", "Register":
+					if err, ok := v.Interface().(error); ok && err != nil {
+						return true, &notebooks.Error{Code: notebooks.ERun, Message: err.Error()}
+					}
+					return true, nil
+				}
+			}
+		}
 	}
 	x := v.Interface()
 	switch x.(type) {

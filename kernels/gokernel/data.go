@@ -60,11 +60,16 @@ func (k *Kernel) data() (Data, error) {
 func (k *Kernel) serveRequest(ctx context.Context, m message, emit func(notebooks.Output)) message {
 	reply := message{Type: msgReply, Req: m.Req}
 	fail := func(err error) message {
-		e := notebooks.AsError(err)
+		e := *notebooks.AsError(err)
 		if e.Code == notebooks.EInternal {
-			e = &notebooks.Error{Code: notebooks.ERun, Message: err.Error()}
+			e = notebooks.Error{Code: notebooks.ERun, Message: err.Error()}
 		}
-		reply.Error = e
+		if e.Line > 0 {
+			// The position is in the SQL text, not in the Go paragraph.
+			e.Message += fmt.Sprintf(" (line %d, column %d of the SQL)", e.Line, e.Column)
+			e.Line, e.Column = 0, 0
+		}
+		reply.Error = &e
 		return reply
 	}
 	d, err := k.data()

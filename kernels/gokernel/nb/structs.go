@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -42,6 +43,11 @@ func fieldsOf(st reflect.Type) []field {
 			continue
 		}
 		name := f.Name
+		if st.Name() == "" && len(name) > 1 && name[0] == 'X' && !unicode.IsUpper(rune(name[1])) {
+			// yaegi builds a paragraph's struct types with reflect.StructOf (so they have no
+			// name) and exports a field like origin as Xorigin: the column is origin.
+			name = name[1:]
+		}
 		if tag := tagName(f.Tag.Get("nb")); tag != "" {
 			name = tag
 		} else if tag := tagName(f.Tag.Get("db")); tag != "" {
