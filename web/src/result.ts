@@ -20,7 +20,7 @@ export interface ResultContext {
   setSettings(changes: Record<string, string | undefined>): void;
   /** downloadURL is where the paragraph's latest table result downloads in format. */
   downloadURL(format: string): string;
-  /** chartable: the paragraph's results can be charted (SQL). */
+  /** chartable: the paragraph's results can be charted (SQL, Go's nb.Show). */
   chartable(): boolean;
   toast(message: string): void;
 }
