@@ -127,4 +127,6 @@ func main() {
 	}
 	slices.Sort(starts)
 	fmt.Printf("%-14s p50 %8v   max %8v   (n=%d)\n", "go kernel start", starts[len(starts)/2].Round(time.Microsecond), starts[len(starts)-1].Round(time.Microsecond), len(starts))
+
+	benchNBQuery(bin)
 }
