@@ -28,6 +28,14 @@
 //   - Only the standard library of stdlib.Symbols is available: no os/exec, unsafe or syscall
 //     (os.StartProcess works), and os.Exit and log.Fatal panic instead of exiting.
 //
+// The data: the nb package (kernels/gokernel/nb, imported as "lakebook/nb" or on first use of
+// nb.) gives paragraphs the notebook's SQL session. The child has no engine; each nb call is a
+// request over the protocol pipes that the parent serves with Options.Data (the notebook's SQL
+// kernel, wired in by cmd/lakebook) while the run lasts, and tables cross as Arrow IPC payloads
+// after the JSON line (frames.go), never as JSON rows. HTML a paragraph shows is sanitized in
+// the parent: the child runs user code. Tables nb.Show makes are results of the SQL session, and
+// Kernel pages, charts, downloads and keeps them through Data.
+//
 // yaegi limitations left as they are: min, max and clear are undefined and ranging over an
 // integer fails to compile (both reported as errors); a definition that fails to compile may
 // leave its name declared with the zero value; panics have no line (yaegi reports the first
