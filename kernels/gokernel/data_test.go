@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,13 +19,15 @@ import (
 // notebook is a Go kernel and a SQL kernel sharing one real engine session, as cmd/lakebook
 // wires a notebook's kernels.
 type notebook struct {
+	dir string // the workspace
 	sql *sqlkernel.Kernel
 	go_ *gokernel.Kernel
 }
 
 func openNotebook(t testing.TB, opts gokernel.Options) *notebook {
 	t.Helper()
-	e, err := engine.Open(engine.Options{Dir: t.TempDir()})
+	dir := t.TempDir()
+	e, err := engine.Open(engine.Options{Dir: dir})
 	if err != nil {
 		t.Fatalf("engine: %v", err)
 	}
@@ -35,7 +39,7 @@ func openNotebook(t testing.TB, opts gokernel.Options) *notebook {
 	t.Cleanup(func() { sk.Close() })
 	// The Go kernel closes its Data; the SQL kernel outlives it here, as in a notebook.
 	opts.Data = struct{ gokernel.Data }{sk}
-	return &notebook{sql: sk, go_: startKernel(t, opts)}
+	return &notebook{dir: dir, sql: sk, go_: startKernel(t, opts)}
 }
 
 // runAll runs Go code and returns every output, and the error.
@@ -357,4 +361,27 @@ func TestNBWithoutData(t *testing.T) {
 	if r.stdout != "nb.Query: this kernel has no SQL session to work with\n" {
 		t.Fatalf("got %q %v", r.stdout, r.err)
 	}
+}
+
+func TestNBRegisterCatalogName(t *testing.T) {
+	n := openNotebook(t, gokernel.Options{})
+	if err := os.Mkdir(filepath.Join(n.dir, "ext"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	n.sqlRows(t, "COPY (SELECT 1 AS x) TO '"+n.dir+"/ext/a.parquet' (FORMAT parquet)")
+	n.sqlRows(t, "CREATE EXTERNAL TABLE ext LOCATION '"+n.dir+"/ext/'")
+	n.check(t, []nbCase{
+		{"a catalog table's name", `type r struct{ X int }
+fmt.Println(nb.Register("ext", []r{{2}}))`, `nb.Register("ext"): table name "ext": a catalog table has that name; pick another`},
+		{"Query reads catalog tables", `x, err := nb.Query("select x from ext"); fmt.Println(x.Int64("x")); fmt.Println(err)`, "[1] <nil>\n<nil>"},
+	})
+}
+
+// nb needs a run to serve it: a goroutine that outlives its paragraph gets an error, not a hang.
+func TestNBAfterTheRun(t *testing.T) {
+	n := openNotebook(t, gokernel.Options{})
+	n.mustGo(t, `res := make(chan error, 1)
+go func() { time.Sleep(300 * time.Millisecond); _, err := nb.Query("select 1"); res <- err }()`)
+	time.Sleep(600 * time.Millisecond)
+	n.check(t, []nbCase{{"the goroutine's call", `fmt.Println(<-res)`, `nb.Query: nb works only while a paragraph runs (a goroutine called it after its paragraph ended)`}})
 }
