@@ -70,9 +70,13 @@ func (h *nbHost) Register(name string, ipc []byte) (int64, error) {
 	return 0, err
 }
 
-func (h *nbHost) ShowTable(ipc []byte) error {
+func (h *nbHost) ShowTable(ipc []byte, chart *notebooks.Chart) error {
 	h.c.out.sync(syncTimeout) // what the paragraph printed before comes first
-	_, err := h.call(message{Type: msgShow, payload: ipc})
+	m := message{Type: msgShow, payload: ipc}
+	if chart != nil {
+		m.Output = &notebooks.Output{Type: notebooks.OutputTable, Chart: chart}
+	}
+	_, err := h.call(m)
 	return err
 }
 
@@ -129,7 +133,7 @@ func (c *child) showFinal(last ast.Expr, v reflect.Value) (bool, *notebooks.Erro
 	}
 	x := v.Interface()
 	switch x.(type) {
-	case nb.HTML, nb.Markdown:
+	case nb.HTML, nb.Markdown, nb.Chart, *nb.Chart:
 	default:
 		if !nb.IsTabular(x) {
 			return false, nil

@@ -100,6 +100,24 @@ func (k *Kernel) serveRequest(ctx context.Context, m message, emit func(notebook
 		if err != nil {
 			return fail(err)
 		}
+		if m.Output != nil && m.Output.Chart != nil {
+			c := *m.Output.Chart
+			for i, v := range c.Values {
+				// The page shows an empty aggregation as sum; say what the engine would do.
+				if v.Agg == "" && c.Type != notebooks.ChartScatter && c.Type != notebooks.ChartHistogram {
+					for _, col := range o.Columns {
+						if col.Name == v.Column {
+							c.Values[i].Agg = notebooks.DefaultAgg(col.Type)
+						}
+					}
+				}
+			}
+			if err := c.Validate(o.Columns); err != nil {
+				d.Drop(o.ResultID)
+				return fail(err)
+			}
+			o.Chart = &c
+		}
 		emit(o)
 	case msgPut:
 		v, err := decodeValue(m.Value)

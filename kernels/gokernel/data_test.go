@@ -260,6 +260,29 @@ x`, func(t *testing.T, outs []notebooks.Output) {
 				t.Fatalf("outputs %+v", outs)
 			}
 		}},
+		{"a chart, as the final value", `type c struct { Origin string; Delay float64 }
+nb.Chart{Type: "bar", Data: []c{{"SEA", 1}, {"SEA", 3}, {"SFO", 2}}, Keys: []string{"Origin"}, Values: []string{"avg(Delay)", "Origin"}}`, func(t *testing.T, outs []notebooks.Output) {
+			if len(outs) != 1 || outs[0].Type != notebooks.OutputTable || outs[0].Chart == nil {
+				t.Fatalf("outputs %+v", outs)
+			}
+			if got := fmt.Sprintf("%+v", *outs[0].Chart); got != "{Type:bar Keys:[Origin] Groups:[] Values:[{Column:Delay Agg:avg} {Column:Origin Agg:count}] Stacked:false Bins:0}" {
+				t.Fatalf("chart %s", got)
+			}
+			p, err := n.go_.Pivot(context.Background(), outs[0].ResultID, *outs[0].Chart)
+			if err != nil || fmt.Sprint(p.Rows) != "[[SEA 2 2] [SFO 2 1]]" {
+				t.Fatalf("pivot %+v %v", p, err)
+			}
+		}},
+		{"a chart of an unknown column", `fmt.Println(nb.Show(nb.Chart{Type: "line", Data: []c{{"SEA", 1}}, Keys: []string{"nope"}, Values: []string{"Delay"}}))`, func(t *testing.T, outs []notebooks.Output) {
+			if len(outs) != 1 || outs[0].Text != "nb.Chart: chart.keys[0]: unknown column \"nope\"\n" {
+				t.Fatalf("outputs %+v", outs)
+			}
+		}},
+		{"a chart of nothing", `fmt.Println(nb.Show(nb.Chart{Type: "bar", Data: 3}))`, func(t *testing.T, outs []notebooks.Output) {
+			if len(outs) != 1 || outs[0].Text != "nb.Chart: Data must be a *nb.Table or a slice of structs, got int\n" {
+				t.Fatalf("outputs %+v", outs)
+			}
+		}},
 		{"a bad slice", `type m struct { M map[string]int }
 fmt.Println(nb.Show([]m{{}}))`, func(t *testing.T, outs []notebooks.Output) {
 			if len(outs) != 1 || !strings.Contains(outs[0].Text, "nb.Show: field M is a map[string]int") {

@@ -28,7 +28,7 @@ import (
 //
 //	{"type":"query","req":7,"code":"select …"}         reply: the result as Arrow IPC (a payload)
 //	{"type":"register","req":8,"text":"name","size":N} + N bytes of Arrow IPC
-//	{"type":"show","req":9,"size":N}                   + N bytes of Arrow IPC: a result table
+//	{"type":"show","req":9,"size":N,"output":{"chart":…}} + N bytes of Arrow IPC: a result table, or chart
 //	{"type":"put","req":10,"text":"name","value":{"kind":"int","v":3}}
 //	{"type":"get","req":11,"text":"name"}               reply: "value", absent when unset
 //	{"type":"reply","req":7,"size":N,"error":{...}}    + N bytes

@@ -2,7 +2,7 @@
 // nb.Query, computes delay percentiles per origin, registers them with nb.Register and shows the
 // busiest origins; a SQL paragraph queries the registered table and its result renders; a check
 // in SQL recomputes the percentiles and finds no difference. Then an nb.Select input above a
-// Go paragraph, whose value nb.Put hands to SQL as getvariable('origin').
+// Go paragraph, whose value nb.Put hands to SQL as getvariable('origin'); and nb.Chart.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, shot } from './harness.mjs';
@@ -64,6 +64,9 @@ fmt.Println("origin:", o)`;
 
 const PICKED = `SELECT origin, flights FROM delay_pct WHERE origin = getvariable('origin')`;
 
+// A chart the code asks for, over the Go values of the first paragraph (the kernel keeps them).
+const CHART = `nb.Chart{Type: "bar", Data: stats[:10], Keys: []string{"Origin"}, Values: []string{"P90"}}`;
+
 async function newNotebook(name, paragraphs) {
   const nb = (await server.api('POST', '/api/notebooks', { name })).body;
   const ps = [];
@@ -72,8 +75,8 @@ async function newNotebook(name, paragraphs) {
 }
 
 test('a Go paragraph computes percentiles from the flights and registers them; SQL queries them', async () => {
-  const { nb, ps } = await newNotebook('go data', [['go', PERCENTILES], ['sql', QUERY], ['sql', CHECK], ['go', PICK], ['sql', PICKED]]);
-  const [goPara, sqlPara, checkPara, pickPara, pickedPara] = ps;
+  const { nb, ps } = await newNotebook('go data', [['go', PERCENTILES], ['sql', QUERY], ['sql', CHECK], ['go', PICK], ['sql', PICKED], ['go', CHART]]);
+  const [goPara, sqlPara, checkPara, pickPara, pickedPara, chartPara] = ps;
   const ctx = await browser.newContext({ viewport: { width: 1400, height: 1100 } });
   const page = await ctx.newPage();
   const errors = [];
@@ -134,6 +137,17 @@ test('a Go paragraph computes percentiles from the flights and registers them; S
   await run(pickedPara);
   assert.equal((await cells(pickedPara, 0))[0], 'LAX');
   await shot(page, 'gokernel-select');
+
+  // nb.Chart: the page draws the chart the code asked for, from the whole table on the server.
+  await run(chartPara);
+  const asked = para(chartPara).locator('[data-testid="chart"][data-state="ready"][data-type="bar"]');
+  await asked.waitFor({ timeout: 60000 });
+  const drawn = await asked.evaluate((el) => el.lakebookOption);
+  assert.equal(drawn.xAxis.data.length, 10);
+  assert.equal(drawn.series[0].name, 'sum(P90)');
+  const p90 = new Map(drawn.xAxis.data.map((o, i) => [o, drawn.series[0].data[i]]));
+  assert.equal(p90.get('ORD'), Number((await cells(sqlPara, 0))[3]));
+  await shot(page, 'gokernel-nbchart');
 
   assert.deepEqual(errors, []);
   await ctx.close();

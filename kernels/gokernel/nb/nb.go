@@ -26,8 +26,8 @@ type Host interface {
 	Query(sql string) ([]byte, error)
 	// Register makes an Arrow IPC stream the table name of the notebook's SQL session.
 	Register(name string, ipc []byte) (rows int64, err error)
-	// ShowTable shows an Arrow IPC stream as a result table.
-	ShowTable(ipc []byte) error
+	// ShowTable shows an Arrow IPC stream as a result table, as chart when chart is not nil.
+	ShowTable(ipc []byte, chart *notebooks.Chart) error
 	// Show shows an html output (sanitized by the server) or a "markdown" output (Text).
 	Show(o notebooks.Output) error
 	// Put sets a value SQL reads with getvariable(name); nil removes it.
@@ -95,8 +95,8 @@ type HTML string
 type Markdown string
 
 // Show shows v under the paragraph: a *Table or a slice of structs as a result table (paged,
-// sorted and downloaded on the server like a SQL result), HTML and Markdown as such, anything
-// else as its text.
+// sorted, charted and downloaded on the server like a SQL result), a Chart as a chart of its
+// data, HTML and Markdown as such, anything else as its text.
 func Show(v any) error {
 	h, err := theHost()
 	if err != nil {
@@ -107,13 +107,19 @@ func Show(v any) error {
 		return h.Show(notebooks.HTMLOutput(string(x)))
 	case Markdown:
 		return h.Show(notebooks.Output{Type: "markdown", Text: string(x)})
+	case Chart:
+		return x.show(h)
+	case *Chart:
+		if x != nil {
+			return x.show(h)
+		}
 	}
 	if IsTabular(v) {
 		data, err := encodeAny(v)
 		if err != nil {
 			return fmt.Errorf("nb.Show: %w", err)
 		}
-		return h.ShowTable(data)
+		return h.ShowTable(data, nil)
 	}
 	return h.Show(notebooks.TextOutput("", fmt.Sprintf("%+v", v)))
 }

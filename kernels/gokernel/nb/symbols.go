@@ -21,5 +21,6 @@ var Symbols = map[string]map[string]reflect.Value{
 		"Column":   reflect.ValueOf((*Column)(nil)),
 		"HTML":     reflect.ValueOf((*HTML)(nil)),
 		"Markdown": reflect.ValueOf((*Markdown)(nil)),
+		"Chart":    reflect.ValueOf((*Chart)(nil)),
 	},
 }
