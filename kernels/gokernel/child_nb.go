@@ -8,6 +8,7 @@ import (
 
 	"github.com/lakebook/lakebook/kernels/gokernel/nb"
 	"github.com/lakebook/lakebook/notebooks"
+	"github.com/traefik/yaegi/stdlib"
 )
 
 // nbHost is the nb package's link to the parent, in the child: each call is a request on the
@@ -143,4 +144,13 @@ func (c *child) showFinal(last ast.Expr, v reflect.Value) (bool, *notebooks.Erro
 		return true, &notebooks.Error{Code: notebooks.ERun, Message: err.Error()}
 	}
 	return true, nil
+}
+
+// exports returns the symbols a paragraph can import from a package (key: path/name): the
+// standard library's, or lakebook's nb.
+func exports(key string) map[string]reflect.Value {
+	if syms, ok := nb.Symbols[key]; ok {
+		return syms
+	}
+	return stdlib.Symbols[key]
 }
