@@ -1,0 +1,60 @@
+package engine
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/lakebook/lakebook/notebooks"
+)
+
+func TestQueryArrowRegisterArrow(t *testing.T) {
+	e := newEngine(t, Options{})
+	s := newSession(t, e)
+	ctx := context.Background()
+	data, err := s.QueryArrow(ctx, "select range as i, 'x' || range as s, DATE '2001-01-01' + range::INT as d from range(3000)", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A round trip keeps the rows, their order and their types.
+	if n, err := s.RegisterArrow(ctx, "back", data); err != nil || n != 3000 {
+		t.Fatalf("RegisterArrow: %d %v", n, err)
+	}
+	res := mustQuery(t, s, "select count(*), min(i), max(s), max(d), (select typeof(d) from back limit 1) from back")
+	if got := res.Rows[0]; got[0] != int64(3000) || got[1] != int64(0) || got[2] != "x999" || got[3] != "2009-03-19" || got[4] != "DATE" {
+		t.Fatalf("back: %v", got)
+	}
+	if _, err := s.QueryArrow(ctx, "select * from range(11)", 10); notebooks.ErrorCode(err) != notebooks.ERun {
+		t.Fatalf("over maxRows: %v", err)
+	}
+	// The result a QueryArrow made is gone once it returned.
+	s.mu.Lock()
+	results := len(s.results)
+	s.mu.Unlock()
+	if results != 1 { // the mustQuery above
+		t.Fatalf("%d results kept", results)
+	}
+
+	mustQuery(t, s, "create view v as select 1; create temp table t as select 1")
+	for _, c := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"v", data, `a view of that name`},
+		{"t", data, `a table of that name that a Go paragraph did not register`},
+		{"V", data, `a view of that name`},
+		{"1x", data, `use letters, digits and _`},
+		{strings.Repeat("x", 64), data, `at most 63 characters`},
+		{"ok", []byte("not arrow"), `not an Arrow IPC stream`},
+		{"ok", data[:len(data)/2], `not an Arrow IPC stream`},
+	} {
+		_, err := s.RegisterArrow(ctx, c.name, c.data)
+		if notebooks.ErrorCode(err) != notebooks.EInvalid || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("RegisterArrow(%q): %v, want EInvalid with %q", c.name, err, c.want)
+		}
+	}
+	if res := mustQuery(t, s, "select count(*) from duckdb_tables() where table_name = 'ok'"); res.Rows[0][0] != int64(0) {
+		t.Fatal("a failed RegisterArrow left a table")
+	}
+}
