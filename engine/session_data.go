@@ -51,10 +51,8 @@ func (s *Session) QueryArrow(ctx context.Context, text string, maxRows int64) ([
 		for i, c := range src.cols {
 			sel[i] = c.arrowExpr() + " AS " + c.ident()
 		}
+		// In the result's order: DuckDB preserves insertion order (preserve_insertion_order).
 		query := "SELECT " + strings.Join(sel, ", ") + " FROM " + src.rel()
-		if src.rowid {
-			query += " ORDER BY rowid"
-		}
 		out, err = s.encode(ctx, query, nil, src.cols, int(src.count))
 		return err
 	})

@@ -24,6 +24,19 @@ func TestQueryArrowRegisterArrow(t *testing.T) {
 	if got := res.Rows[0]; got[0] != int64(3000) || got[1] != int64(0) || got[2] != "x999" || got[3] != "2009-03-19" || got[4] != "DATE" {
 		t.Fatalf("back: %v", got)
 	}
+	// Order is kept, for big results too.
+	desc, err := s.QueryArrow(ctx, "select range as r from range(300000) order by range % 7, range desc", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RegisterArrow(ctx, "desc_back", desc); err != nil {
+		t.Fatal(err)
+	}
+	res = mustQuery(t, s, `select count(*) from (select r, lag(r) over (order by rowid) as prev from desc_back)
+		where prev is not null and (prev % 7 > r % 7 or (prev % 7 = r % 7 and prev < r))`)
+	if res.Rows[0][0] != int64(0) {
+		t.Fatalf("%v rows out of order", res.Rows[0][0])
+	}
 	if _, err := s.QueryArrow(ctx, "select * from range(11)", 10); notebooks.ErrorCode(err) != notebooks.ERun {
 		t.Fatalf("over maxRows: %v", err)
 	}
@@ -31,7 +44,7 @@ func TestQueryArrowRegisterArrow(t *testing.T) {
 	s.mu.Lock()
 	results := len(s.results)
 	s.mu.Unlock()
-	if results != 1 { // the mustQuery above
+	if results != 2 { // the two mustQuery above
 		t.Fatalf("%d results kept", results)
 	}
 
