@@ -5,7 +5,8 @@
 // Go paragraph, whose value nb.Put hands to SQL as getvariable('origin'); and nb.Chart.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, shot } from './harness.mjs';
+import path from 'node:path';
+import { startServer, launchBrowser, shot, artifacts } from './harness.mjs';
 
 let server, browser;
 before(async () => {
@@ -67,6 +68,10 @@ const PICKED = `SELECT origin, flights FROM delay_pct WHERE origin = getvariable
 // A chart the code asks for, over the Go values of the first paragraph (the kernel keeps them).
 const CHART = `nb.Chart{Type: "bar", Data: stats[:10], Keys: []string{"Origin"}, Values: []string{"P90"}}`;
 
+// HTML and Markdown, sanitized by the server: the kernel runs user code.
+const RICH = `nb.Show(nb.Markdown("**Busiest:** " + stats[0].Origin))
+nb.HTML("<i>html</i><img src=x onerror=\\"document.title='pwned'\\"><script>document.title='pwned'</script>")`;
+
 async function newNotebook(name, paragraphs) {
   const nb = (await server.api('POST', '/api/notebooks', { name })).body;
   const ps = [];
@@ -75,8 +80,8 @@ async function newNotebook(name, paragraphs) {
 }
 
 test('a Go paragraph computes percentiles from the flights and registers them; SQL queries them', async () => {
-  const { nb, ps } = await newNotebook('go data', [['go', PERCENTILES], ['sql', QUERY], ['sql', CHECK], ['go', PICK], ['sql', PICKED], ['go', CHART]]);
-  const [goPara, sqlPara, checkPara, pickPara, pickedPara, chartPara] = ps;
+  const { nb, ps } = await newNotebook('go data', [['go', PERCENTILES], ['sql', QUERY], ['sql', CHECK], ['go', PICK], ['sql', PICKED], ['go', CHART], ['go', RICH]]);
+  const [goPara, sqlPara, checkPara, pickPara, pickedPara, chartPara, richPara] = ps;
   const ctx = await browser.newContext({ viewport: { width: 1400, height: 1100 } });
   const page = await ctx.newPage();
   const errors = [];
@@ -148,6 +153,16 @@ test('a Go paragraph computes percentiles from the flights and registers them; S
   const p90 = new Map(drawn.xAxis.data.map((o, i) => [o, drawn.series[0].data[i]]));
   assert.equal(p90.get('ORD'), Number((await cells(sqlPara, 0))[3]));
   await shot(page, 'gokernel-nbchart');
+
+  await run(richPara);
+  const html = para(richPara).locator('[data-testid="output"][data-type="html"]');
+  assert.equal(await html.count(), 2);
+  assert.equal(await html.nth(0).locator('strong').textContent(), 'Busiest:');
+  assert.match(await html.nth(0).textContent(), /Busiest: ORD/);
+  assert.equal(await html.nth(1).locator('i').textContent(), 'html');
+  assert.equal(await html.nth(1).locator('script, [onerror]').count(), 0);
+  assert.notEqual(await page.title(), 'pwned');
+  await para(richPara).screenshot({ path: path.join(artifacts, 'gokernel-rich.png') });
 
   assert.deepEqual(errors, []);
   await ctx.close();
