@@ -151,7 +151,7 @@ func (c *child) serve() int {
 	}()
 	c.ev.send(message{Type: msgReady})
 
-	fr := newFrameReader(c.cmds)
+	fr := newFrameReader(c.cmds, maxPayload)
 	for {
 		m, err := fr.next()
 		if errors.Is(err, errBadLine) {

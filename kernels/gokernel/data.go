@@ -76,9 +76,9 @@ func (k *Kernel) serveRequest(ctx context.Context, m message, emit func(notebook
 	if err != nil {
 		return fail(err)
 	}
-	if len(m.payload) > int(k.opts.MaxTableBytes) {
+	if m.oversize {
 		return fail(notebooks.Errorf(notebooks.EInvalid, "the table is %d MiB of Arrow data, more than a kernel may send (%d MiB)",
-			len(m.payload)>>20, k.opts.MaxTableBytes>>20))
+			m.Size>>20, k.opts.MaxTableBytes>>20))
 	}
 	switch m.Type {
 	case msgQuery:

@@ -17,11 +17,13 @@ import (
 
 // process is one child process and the goroutines that read it.
 type process struct {
-	pid    int
-	cmd    *exec.Cmd
-	toKid  *os.File // commands, parent to child
-	fromKd *os.File // events, child to parent
-	errs   *stderrTail
+	pid int
+	cmd *exec.Cmd
+	// maxPayload bounds the payloads read from the child (Options.MaxTableBytes).
+	maxPayload int64
+	toKid      *os.File // commands, parent to child
+	fromKd     *os.File // events, child to parent
+	errs       *stderrTail
 
 	sendMu sync.Mutex
 
@@ -103,13 +105,14 @@ func startProcess(ctx context.Context, opts Options) (*process, error) {
 	_ = errW.Close()
 
 	p := &process{
-		pid:    cmd.Process.Pid,
-		cmd:    cmd,
-		toKid:  cmdW,
-		fromKd: evR,
-		errs:   newStderrTail(),
-		ready:  make(chan struct{}),
-		exited: make(chan struct{}),
+		maxPayload: opts.MaxTableBytes,
+		pid:        cmd.Process.Pid,
+		cmd:        cmd,
+		toKid:      cmdW,
+		fromKd:     evR,
+		errs:       newStderrTail(),
+		ready:      make(chan struct{}),
+		exited:     make(chan struct{}),
 	}
 	go p.errs.read(errR)
 	go p.read()
@@ -127,7 +130,7 @@ func startProcess(ctx context.Context, opts Options) (*process, error) {
 
 // read dispatches the child's events until it exits, then reaps it.
 func (p *process) read() {
-	fr := newFrameReader(p.fromKd)
+	fr := newFrameReader(p.fromKd, p.maxPayload)
 	readyOnce := sync.OnceFunc(func() { close(p.ready) })
 	var readErr error
 	for {

@@ -83,6 +83,8 @@ type message struct {
 	Forms map[string]any `json:"forms,omitempty"`
 
 	payload []byte
+	// oversize says the payload was bigger than the reader takes, and dropped.
+	oversize bool
 }
 
 // maxMessage bounds a protocol line so a child writing garbage cannot exhaust the parent.
