@@ -343,7 +343,9 @@ func TestLakeStorageFailures(t *testing.T) {
 		_, err := s.QueryWith(ctx, "SELECT count(*) FROM sales WHERE month = 2", func(p notebooks.Progress) {
 			if p.Phase == notebooks.PhaseFetching {
 				// Well into the download, which takes seconds through the slow proxy.
-				once.Do(func() { time.AfterFunc(200*time.Millisecond, func() { cancelledAt.Store(time.Now().UnixNano()); cancel() }) })
+				once.Do(func() {
+					time.AfterFunc(200*time.Millisecond, func() { cancelledAt.Store(time.Now().UnixNano()); cancel() })
+				})
 			}
 		})
 		if notebooks.ErrorCode(err) != notebooks.ECanceled {

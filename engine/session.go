@@ -53,6 +53,9 @@ type Session struct {
 	seq       int64
 	cancelRun context.CancelFunc // cancels the running Query; for Close
 	closed    bool
+	// registered holds the (lowercase) names of the temp tables RegisterArrow made, which it
+	// may replace.
+	registered map[string]bool
 }
 
 // result is a materialized result: rows in a temp table, or, when they all fit in a page or

@@ -71,3 +71,30 @@ func TestFormValues(t *testing.T) {
 		}
 	}
 }
+
+func TestGoForms(t *testing.T) {
+	tests := []struct {
+		name, text string
+		want       []Form
+	}{
+		{"text and select", "o := nb.Text(\"origin\", \"SEA\")\nc := nb.Select(\"carrier\", \"AA\", \"AA\", `UA`)",
+			[]Form{{Name: "origin", Kind: FormText, Default: []string{"SEA"}}, {Name: "carrier", Kind: FormSelect, Default: []string{"AA"}, Options: []string{"AA", "UA"}}}},
+		{"a name once", `nb.Text("a", "1"); nb.Text("a", "2")`, []Form{{Name: "a", Kind: FormText, Default: []string{"1"}}}},
+		{"not literals", `nb.Text(name, "x"); nb.Select("s", def)`, nil},
+		{"too few or many arguments", `nb.Text("a"); nb.Text("a", "b", "c")`, nil},
+		{"in a comment or string", "// nb.Text(\"a\", \"b\")\nx := `nb.Text(\"c\", \"d\")`", nil},
+		{"other packages", `other.Text("a", "b"); nb.Query("x")`, nil},
+		{"broken code still parses", `nb.Text("a", "b"`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := GoForms(tt.text)
+			for i := range got {
+				got[i].start, got[i].end = 0, 0
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}

@@ -14,7 +14,7 @@ const (
 // Output is one piece of a paragraph's result. Which fields are set depends on Type:
 //   - "text": Text, and Stream ("stdout", "stderr" or empty for a value)
 //   - "table": Columns, Rows (the first page), RowCount (the true count) and ResultID, which
-//     names the materialized result the server pages from
+//     names the materialized result the server pages from; Chart when the code asked for one
 //   - "html": HTML, already sanitized
 type Output struct {
 	Type   string `json:"type"`
@@ -26,6 +26,9 @@ type Output struct {
 	Rows     [][]any  `json:"rows,omitempty"`
 	RowCount *int64   `json:"rowCount,omitempty"`
 	ResultID string   `json:"resultId,omitempty"`
+	// Chart is a chart the code asked for (a Go paragraph's nb.Chart): the page shows the
+	// table as this chart unless the paragraph has a view of its own in its settings.
+	Chart *Chart `json:"chart,omitempty"`
 
 	Stats    *QueryStats `json:"stats,omitempty"`
 	Progress *Progress   `json:"progress,omitempty"`

@@ -60,6 +60,8 @@ type run struct {
 	view runView
 	// failed is set when the run cannot start (a form value that is not one of its options).
 	failed error
+	// forms are the input values of a Go run, passed in its context.
+	forms map[string][]string
 	// kept is the file of a result restored from before a restart, and keptID its id in the
 	// kernel once restored.
 	kept, keptID string
@@ -185,7 +187,7 @@ func (ss *session) viewLocked() notebookView {
 }
 
 func (ss *session) paragraphViewLocked(p *notebooks.Paragraph, withRun bool) paragraphView {
-	v := paragraphView{Paragraph: p.Clone(), Rev: ss.revs[p.ID], Forms: notebooks.UniqueForms(p.Text)}
+	v := paragraphView{Paragraph: p.Clone(), Rev: ss.revs[p.ID], Forms: paragraphForms(p)}
 	if r := ss.runs[p.ID]; r != nil && withRun {
 		rv := r.view
 		rv.Outputs = slices.Clone(rv.Outputs)
@@ -391,7 +393,12 @@ func (ss *session) enqueue(pids ...string) ([]*run, error) {
 		ss.dropResultsLocked(ss.runs[pid])
 		ss.nextRun++
 		text, err := runText(p)
-		r := &run{pid: pid, lang: p.Lang, text: text, failed: err, done: make(chan struct{}),
+		var forms map[string][]string
+		if p.Lang == notebooks.Go {
+			// Go reads its inputs itself (nb.Text, nb.Select) from the run's context.
+			forms, err = notebooks.FormValues(p.Settings)
+		}
+		r := &run{pid: pid, lang: p.Lang, text: text, forms: forms, failed: err, done: make(chan struct{}),
 			view: runView{RunID: ss.nextRun, Status: StatusPending, Outputs: []notebooks.Output{}}}
 		ss.runs[pid] = r
 		ss.queue = append(ss.queue, r)
@@ -403,6 +410,15 @@ func (ss *session) enqueue(pids ...string) ([]*run, error) {
 	default:
 	}
 	return runs, nil
+}
+
+// paragraphForms are the inputs the page renders above a paragraph: SQL's ${…} forms, Go's
+// nb.Text and nb.Select calls.
+func paragraphForms(p *notebooks.Paragraph) []notebooks.Form {
+	if p.Lang == notebooks.Go {
+		return notebooks.GoForms(p.Text)
+	}
+	return notebooks.UniqueForms(p.Text)
 }
 
 // runText is the text a paragraph runs: for SQL, its dynamic forms replaced by their values
@@ -548,6 +564,9 @@ func (ss *session) execute(r *run) {
 	k, err := ss.kernel(ctx, r.lang)
 	if r.failed != nil {
 		err = r.failed
+	}
+	if r.forms != nil {
+		ctx = notebooks.WithFormValues(ctx, r.forms)
 	}
 	if err == nil {
 		err = k.Run(ctx, r.text, func(o notebooks.Output) {

@@ -162,4 +162,6 @@ func main() {
 
 	jup, note := measureJupyter(*python, *n)
 	report(os.Stdout, rtt, fromPool, cold, mem, jup, note, *n)
+
+	benchNBQuery(bin)
 }

@@ -332,3 +332,45 @@ func TestTutorialRunsAll(t *testing.T) {
 		t.Errorf("go paragraph: %+v", g.Outputs)
 	}
 }
+
+// TestGoParagraphData: through the real server, a Go paragraph registers a table SQL queries,
+// shows a table that downloads like a SQL result, and hands a value to SQL; after a server
+// restart the Go paragraph's table is still there to download, without running again.
+func TestGoParagraphData(t *testing.T) {
+	dir := t.TempDir()
+	p := startServer(t, dir)
+	nb := p.newNotebook(t, "go data")
+	gop := p.addParagraph(t, nb, "go", "type r struct{ N int }\nrs := make([]r, 300)\nfor i := range rs { rs[i].N = i }\nnb.Register(\"nums\", rs)\nnb.Put(\"limit\", 10)\nrs")
+	sqlp := p.addParagraph(t, nb, "sql", "select sum(n) as total, count(*) filter (where n < getvariable('limit')) as small from nums")
+	res := p.run(t, nb, gop)
+	if res.Status != "FINISHED" || len(res.Outputs) != 1 || res.Outputs[0].Type != notebooks.OutputTable || *res.Outputs[0].RowCount != 300 {
+		t.Fatalf("go run: %+v %+v", res, res.Error)
+	}
+	if res := p.run(t, nb, sqlp); res.Status != "FINISHED" || fmt.Sprint(res.Outputs[0].Rows) != "[[44850 10]]" {
+		t.Fatalf("sql run: %+v %+v", res, res.Error)
+	}
+	download := func(p *proc) string {
+		req, _ := http.NewRequest("GET", p.base+"/api/notebooks/"+nb+"/paragraphs/"+gop+"/result/download?format=csv", nil)
+		req.Header.Set("Authorization", "Bearer "+p.token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("download: %d %s", resp.StatusCode, data)
+		}
+		return string(data)
+	}
+	csv := download(p)
+	if lines := strings.Split(strings.TrimSpace(csv), "\n"); len(lines) != 301 || lines[0] != "N" || lines[300] != "299" {
+		t.Fatalf("download: %d lines: %.40q", len(lines), csv)
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.cmd.Wait()
+	p2 := startServer(t, dir)
+	if got := download(p2); got != csv {
+		t.Fatalf("after a restart the download is %.40q", got)
+	}
+}

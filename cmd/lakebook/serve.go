@@ -59,6 +59,15 @@ type Main struct {
 // The SQL kernel keeps whole results on the server: the server pages, sorts, charts, exports
 // and keeps them through it.
 var (
+	_ server.Kernel       = (*sqlHandle)(nil)
+	_ server.Pager        = (*sqlHandle)(nil)
+	_ server.ResultViewer = (*sqlHandle)(nil)
+	_ server.ResultKeeper = (*sqlHandle)(nil)
+	_ server.Kernel       = (*gokernel.Kernel)(nil)
+	_ server.Pager        = (*gokernel.Kernel)(nil)
+	_ server.ResultViewer = (*gokernel.Kernel)(nil)
+	_ server.ResultKeeper = (*gokernel.Kernel)(nil)
+	_ server.Dropper      = (*gokernel.Kernel)(nil)
 	_ server.Kernel       = (*sqlkernel.Kernel)(nil)
 	_ server.Pager        = (*sqlkernel.Kernel)(nil)
 	_ server.ResultViewer = (*sqlkernel.Kernel)(nil)
@@ -135,12 +144,22 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.kernels, err = gokernel.NewPool(gokernel.Options{Dir: filepath.Join(dir, ".lakebook", "kernel-pool"), Private: private}); err != nil {
 		return err
 	}
+	sql := newSharedSQL(m.engine)
 	newKernel := func(ctx context.Context, lang notebooks.Lang, notebookID string) (server.Kernel, error) {
 		switch lang {
 		case notebooks.SQL:
-			return sqlkernel.New(ctx, m.engine)
+			return sql.acquire(ctx, notebookID)
 		case notebooks.Go:
-			return m.kernels.Start(ctx, gokernel.Options{Dir: filepath.Join(kernelsDir, notebookID), Private: private})
+			data, err := sql.acquire(ctx, notebookID)
+			if err != nil {
+				return nil, err
+			}
+			k, err := m.kernels.Start(ctx, gokernel.Options{Dir: filepath.Join(kernelsDir, notebookID), Data: data, Private: private})
+			if err != nil {
+				data.Close()
+				return nil, err
+			}
+			return k, nil
 		case notebooks.Markdown:
 			return md, nil
 		}

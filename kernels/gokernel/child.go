@@ -1,10 +1,9 @@
 package gokernel
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/build"
@@ -16,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lakebook/lakebook/kernels/gokernel/nb"
 	"github.com/lakebook/lakebook/notebooks"
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
@@ -72,6 +72,7 @@ type child struct {
 	// userErr is the stderr of interpreted code, forwarded as output.
 	userErr *os.File
 	i       *interp.Interpreter
+	nb      *nbHost
 	sleep   *waker
 	// lines holds the current paragraph, to keep error positions inside it.
 	lines []string
@@ -141,6 +142,11 @@ func newChild(cmds, evs *os.File) (*child, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("load stdlib: %w", err)
 	}
+	c.nb = newNBHost(c)
+	nb.SetHost(c.nb)
+	if err := c.i.Use(nb.Symbols); err != nil {
+		return nil, fmt.Errorf("load nb: %w", err)
+	}
 	return c, nil
 }
 
@@ -153,15 +159,19 @@ func (c *child) serve() int {
 	}()
 	c.ev.send(message{Type: msgReady})
 
-	sc := bufio.NewScanner(c.cmds)
-	sc.Buffer(make([]byte, 64<<10), maxMessage)
-	for sc.Scan() {
-		var m message
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+	fr := newFrameReader(c.cmds, maxPayload)
+	for {
+		m, err := fr.next()
+		if errors.Is(err, errBadLine) {
 			fmt.Fprintf(c.diag, "gokernel: bad command: %v\n", err)
 			continue
 		}
+		if err != nil {
+			break
+		}
 		switch m.Type {
+		case msgReply:
+			c.nb.deliver(m)
 		case msgRun:
 			runs <- m
 		case msgCancel:
@@ -197,6 +207,7 @@ func (c *child) run(m message) {
 	defer cancel()
 	c.mu.Lock()
 	c.curID, c.curCancel = m.ID, cancel
+	c.nb.setForms(m.Forms)
 	if m.ID <= c.maxCanceled {
 		cancel()
 	}

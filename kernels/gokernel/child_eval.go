@@ -71,6 +71,10 @@ func (c *child) eval(ctx context.Context, code string) (e *notebooks.Error, brok
 		return e, broken
 	}
 	if p.last != nil && showValue(p.last.X) {
+		// Tables, slices of structs, nb.HTML and nb.Markdown show as nb.Show shows them.
+		if shown, e := c.showFinal(p.last.X, v); shown {
+			return e, false
+		}
 		if text, ok := formatValue(v); ok {
 			c.out.sync(syncTimeout) // the value comes after what the paragraph printed
 			c.ev.send(message{Type: msgOutput, Text: text})

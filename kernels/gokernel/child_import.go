@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/lakebook/lakebook/kernels/gokernel/nb"
 	"github.com/traefik/yaegi/stdlib"
 )
 
@@ -38,6 +39,7 @@ var stdlibByName = func() map[string]string {
 			m[name] = ps[0]
 		}
 	}
+	m["nb"] = nb.Path // lakebook's own package, imported on first use like the standard library
 	return m
 }()
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"os"
 	"strconv"
 	"sync"
@@ -28,15 +27,17 @@ type events struct {
 }
 
 func (e *events) send(m message) {
-	b, err := json.Marshal(m)
+	b, err := encodeFrame(m)
 	if err != nil {
 		return
 	}
-	b = append(b, '\n')
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if _, err := e.f.Write(b); err != nil {
 		// The parent is gone; nobody is left to serve.
+		os.Exit(1)
+	}
+	if _, err := e.f.Write(m.payload); err != nil {
 		os.Exit(1)
 	}
 }

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/traefik/yaegi/stdlib"
-
 	"github.com/lakebook/lakebook/notebooks"
 )
 
@@ -47,7 +45,7 @@ func (k *Kernel) Complete(ctx context.Context, code string, pos int) (notebooks.
 	}
 	if qual != "" {
 		if p := stdlibByName[qual]; p != "" {
-			syms := stdlib.Symbols[p+"/"+qual]
+			syms := exports(p + "/" + qual)
 			names := make([]string, 0, len(syms))
 			for name := range syms {
 				names = append(names, name)

@@ -27,6 +27,9 @@ func TestComplete(t *testing.T) {
 		{"x := 1\nmine := 2\nmi", 17, map[string]string{"mine": "variable"}, nil},
 		{"ran", 0, map[string]string{"range": "keyword"}, nil},
 		{"flights.Ori", 8, nil, []string{"Origin"}}, // no types: nothing rather than wrong
+		{"nb.Que", 3, map[string]string{"Query": "function"}, []string{"SetHost"}},
+		{"nb.Ta", 3, map[string]string{"Table": "type"}, nil},
+		{"n", 0, map[string]string{"nb": "package"}, nil},
 	}
 	for _, tt := range tests {
 		c, err := k.Complete(context.Background(), tt.code, len(tt.code))

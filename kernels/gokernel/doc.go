@@ -31,6 +31,14 @@
 //   - Only the standard library of stdlib.Symbols is available: no os/exec, unsafe or syscall
 //     (os.StartProcess works), and os.Exit and log.Fatal panic instead of exiting.
 //
+// The data: the nb package (kernels/gokernel/nb, imported as "lakebook/nb" or on first use of
+// nb.) gives paragraphs the notebook's SQL session. The child has no engine; each nb call is a
+// request over the protocol pipes that the parent serves with Options.Data (the notebook's SQL
+// kernel, wired in by cmd/lakebook) while the run lasts, and tables cross as Arrow IPC payloads
+// after the JSON line (frames.go), never as JSON rows. HTML a paragraph shows is sanitized in
+// the parent: the child runs user code. Tables nb.Show makes are results of the SQL session, and
+// Kernel pages, charts, downloads and keeps them through Data.
+//
 // What yaegi v0.16.1 lacks of today's Go is rewritten before compiling (child_rewrite.go):
 // ranging over an integer becomes a three-clause loop when the code shows the value is an
 // integer; min, max, clear and slices.Sort, SortFunc, SortStableFunc, IsSorted, BinarySearch,

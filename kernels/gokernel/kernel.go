@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"slices"
@@ -40,6 +41,16 @@ type Options struct {
 	// everything else and write only Dir and the temporary folder (Landlock, where the Linux
 	// kernel offers it; see landlock_linux.go). Default: none, no confinement.
 	Private []string
+
+	// Data is the notebook's SQL side, where the nb package's calls run; nil means nb.Query and
+	// the others fail with a clear error. The kernel owns it: Close closes it if it is an
+	// io.Closer.
+	Data Data
+	// MaxQueryRows bounds the rows of one nb.Query. Default: DefaultMaxQueryRows.
+	MaxQueryRows int64
+	// MaxTableBytes bounds the Arrow IPC of one table sent to or from the child. Default:
+	// DefaultMaxTableBytes.
+	MaxTableBytes int64
 }
 
 // DefaultMemoryLimit is the address space a kernel may use unless Options say otherwise. The Go
@@ -68,6 +79,12 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.MemoryLimit == 0 {
 		o.MemoryLimit = DefaultMemoryLimit
+	}
+	if o.MaxQueryRows <= 0 {
+		o.MaxQueryRows = DefaultMaxQueryRows
+	}
+	if o.MaxTableBytes <= 0 {
+		o.MaxTableBytes = DefaultMaxTableBytes
 	}
 	return o, nil
 }
@@ -136,6 +153,9 @@ func (k *Kernel) Close() error {
 	if p != nil {
 		p.stop()
 	}
+	if c, ok := k.opts.Data.(io.Closer); ok {
+		return c.Close()
+	}
 	return nil
 }
 
@@ -184,7 +204,25 @@ func (k *Kernel) Run(ctx context.Context, code string, emit func(notebooks.Outpu
 	if ctx.Err() != nil {
 		return canceled()
 	}
-	_ = p.send(message{Type: msgRun, ID: id, Code: code}) // a dead child shows up as p.exited
+	// nb requests of this run are served while it lasts, and finished before it returns (emit
+	// may not be called after).
+	reqCtx, stopReqs := context.WithCancel(ctx)
+	var reqs sync.WaitGroup
+	defer func() {
+		stopReqs()
+		reqs.Wait()
+	}()
+
+	var forms map[string]any
+	if values, _ := notebooks.FormValuesFrom(ctx); len(values) > 0 {
+		forms = map[string]any{}
+		for name, v := range values {
+			if len(v) > 0 {
+				forms[name] = v[0]
+			}
+		}
+	}
+	_ = p.send(message{Type: msgRun, ID: id, Code: code, Forms: forms}) // a dead child shows up as p.exited
 
 	done := ctx.Done()
 	var grace <-chan time.Time
@@ -194,7 +232,19 @@ func (k *Kernel) Run(ctx context.Context, code string, emit func(notebooks.Outpu
 		case m := <-r.events:
 			switch m.Type {
 			case msgOutput:
-				emit(notebooks.TextOutput(m.Stream, m.Text))
+				if m.Output == nil {
+					emit(notebooks.TextOutput(m.Stream, m.Text))
+				} else if o, err := richOutput(*m.Output); err == nil {
+					emit(o)
+				} else {
+					emit(notebooks.TextOutput("stderr", "lakebook: an output of this paragraph was dropped: "+err.Error()+"\n"))
+				}
+			case msgQuery, msgRegister, msgShow, msgPut, msgGet:
+				reqs.Add(1)
+				go func() {
+					defer reqs.Done()
+					_ = p.send(k.serveRequest(reqCtx, m, emit))
+				}()
 			case msgDone:
 				if m.Broken {
 					k.retire(p)

@@ -3,8 +3,9 @@ package gokernel
 import (
 	"bufio"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"slices"
@@ -16,11 +17,13 @@ import (
 
 // process is one child process and the goroutines that read it.
 type process struct {
-	pid    int
-	cmd    *exec.Cmd
-	toKid  *os.File // commands, parent to child
-	fromKd *os.File // events, child to parent
-	errs   *stderrTail
+	pid int
+	cmd *exec.Cmd
+	// maxPayload bounds the payloads read from the child (Options.MaxTableBytes).
+	maxPayload int64
+	toKid      *os.File // commands, parent to child
+	fromKd     *os.File // events, child to parent
+	errs       *stderrTail
 
 	sendMu sync.Mutex
 
@@ -100,13 +103,14 @@ func startProcess(ctx context.Context, opts Options) (*process, error) {
 	_ = errW.Close()
 
 	p := &process{
-		pid:    cmd.Process.Pid,
-		cmd:    cmd,
-		toKid:  cmdW,
-		fromKd: evR,
-		errs:   newStderrTail(),
-		ready:  make(chan struct{}),
-		exited: make(chan struct{}),
+		maxPayload: opts.MaxTableBytes,
+		pid:        cmd.Process.Pid,
+		cmd:        cmd,
+		toKid:      cmdW,
+		fromKd:     evR,
+		errs:       newStderrTail(),
+		ready:      make(chan struct{}),
+		exited:     make(chan struct{}),
 	}
 	go p.errs.read(errR)
 	go p.read()
@@ -153,13 +157,17 @@ func (p *process) confine(opts Options) error {
 
 // read dispatches the child's events until it exits, then reaps it.
 func (p *process) read() {
-	sc := bufio.NewScanner(p.fromKd)
-	sc.Buffer(make([]byte, 64<<10), maxMessage)
+	fr := newFrameReader(p.fromKd, p.maxPayload)
 	readyOnce := sync.OnceFunc(func() { close(p.ready) })
-	for sc.Scan() {
-		var m message
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+	var readErr error
+	for {
+		m, err := fr.next()
+		if errors.Is(err, errBadLine) {
 			continue // garbage from the child is its problem, not the server's
+		}
+		if err != nil {
+			readErr = err
+			break
 		}
 		switch m.Type {
 		case msgReady:
@@ -171,10 +179,12 @@ func (p *process) read() {
 			p.dispatch(m)
 		case msgDone:
 			p.dispatch(m)
+		case msgQuery, msgRegister, msgShow, msgPut, msgGet:
+			p.request(m)
 		}
 	}
-	if sc.Err() != nil {
-		p.kill() // a line longer than maxMessage: the protocol is lost
+	if !errors.Is(readErr, io.EOF) && !errors.Is(readErr, os.ErrClosed) {
+		p.kill() // a line longer than maxMessage or a short payload: the protocol is lost
 	}
 	// The events pipe ends when the child exits. Should it end otherwise, do not wait forever.
 	t := time.AfterFunc(2*time.Second, p.kill)
@@ -222,16 +232,20 @@ func (p *process) detach(r *activeRun) {
 	close(r.gone)
 }
 
-// send writes one command. The deadline keeps a frozen child from blocking a run forever.
+// send writes one command. The deadline keeps a frozen child from blocking a run forever; a
+// payload gets a second more per 50 MB.
 func (p *process) send(m message) error {
-	b, err := json.Marshal(m)
+	b, err := encodeFrame(m)
 	if err != nil {
 		return err
 	}
 	p.sendMu.Lock()
 	defer p.sendMu.Unlock()
-	_ = p.toKid.SetWriteDeadline(time.Now().Add(5 * time.Second))
-	_, err = p.toKid.Write(append(b, '\n'))
+	_ = p.toKid.SetWriteDeadline(time.Now().Add(5*time.Second + time.Duration(len(m.payload)/(50<<20))*time.Second))
+	if _, err = p.toKid.Write(b); err != nil {
+		return err
+	}
+	_, err = p.toKid.Write(m.payload)
 	return err
 }
 

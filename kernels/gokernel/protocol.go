@@ -1,12 +1,16 @@
 package gokernel
 
-import "github.com/lakebook/lakebook/notebooks"
+import (
+	"encoding/json"
+
+	"github.com/lakebook/lakebook/notebooks"
+)
 
 // The protocol is one JSON object per line.
 //
 // Parent to child (fd 3 in the child):
 //
-//	{"type":"run","id":1,"code":"x := 1"}
+//	{"type":"run","id":1,"code":"x := 1","forms":{"origin":"SEA"}}   forms: the paragraph's inputs
 //	{"type":"cancel","id":1}
 //	{"type":"chdir","text":"/abs/dir"}                 a warm kernel taken by a notebook
 //	{"type":"confine","text":"/abs/dir","paths":[...]} before any run: see Options.Private
@@ -19,6 +23,20 @@ import "github.com/lakebook/lakebook/notebooks"
 //
 // Output messages carry no run id: output of goroutines outlives runs, and the parent gives it
 // to whatever run is in progress.
+//
+// The nb package's calls are requests from the child, answered by the parent with a reply of
+// the same req number (see data.go and child_nb.go):
+//
+//	{"type":"query","req":7,"code":"select …"}         reply: the result as Arrow IPC (a payload)
+//	{"type":"register","req":8,"text":"name","size":N} + N bytes of Arrow IPC
+//	{"type":"show","req":9,"size":N,"output":{"chart":…}} + N bytes of Arrow IPC: a result table, or chart
+//	{"type":"put","req":10,"text":"name","value":{"kind":"int","v":3}}
+//	{"type":"get","req":11,"text":"name"}               reply: "value", absent when unset
+//	{"type":"reply","req":7,"size":N,"error":{...}}    + N bytes
+//	{"type":"output","output":{"type":"html",…}}       an html or markdown output (sanitized by the parent)
+//
+// A message with a size is followed by that many bytes of payload, outside the JSON line:
+// tables travel as Arrow IPC, never as JSON rows.
 const (
 	msgRun    = "run"
 	msgCancel = "cancel"
@@ -30,6 +48,13 @@ const (
 	msgReady   = "ready"
 	msgOutput  = "output"
 	msgDone    = "done"
+
+	msgQuery    = "query"
+	msgRegister = "register"
+	msgShow     = "show"
+	msgPut      = "put"
+	msgGet      = "get"
+	msgReply    = "reply"
 )
 
 // Child fds of the protocol pipes, as placed by exec.Cmd.ExtraFiles.
@@ -55,6 +80,21 @@ type message struct {
 	Broken bool `json:"broken,omitempty"`
 	// Paths are the private paths of a confine message.
 	Paths []string `json:"paths,omitempty"`
+
+	// Req numbers a request of the nb package and its reply.
+	Req uint64 `json:"req,omitempty"`
+	// Size is the length of the payload that follows the line.
+	Size int64 `json:"size,omitempty"`
+	// Value is a value of nb.Put and nb.Get (see value.go).
+	Value json.RawMessage `json:"value,omitempty"`
+	// Output is a rich output of the child (html, markdown).
+	Output *notebooks.Output `json:"output,omitempty"`
+	// Forms are the values of the paragraph's inputs, for nb.Text and nb.Select.
+	Forms map[string]any `json:"forms,omitempty"`
+
+	payload []byte
+	// oversize says the payload was bigger than the reader takes, and dropped.
+	oversize bool
 }
 
 // maxMessage bounds a protocol line so a child writing garbage cannot exhaust the parent.

@@ -42,6 +42,9 @@ func (k *Kernel) Render(text string) (string, error) {
 	return k.policy.Sanitize(buf.String()), nil
 }
 
+// Sanitize makes HTML from elsewhere (a Go paragraph's nb.HTML) as safe as rendered Markdown.
+func (k *Kernel) Sanitize(html string) string { return k.policy.Sanitize(html) }
+
 // Run renders code and emits one html output.
 func (k *Kernel) Run(ctx context.Context, code string, emit func(notebooks.Output)) error {
 	out, err := k.Render(code)

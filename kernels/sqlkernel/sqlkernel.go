@@ -127,6 +127,37 @@ func (k *Kernel) Save(ctx context.Context, resultID, path string) error {
 	return k.s.Save(ctx, resultID, path)
 }
 
+// QueryArrow runs sql in the kernel's session and returns its whole result as Arrow IPC: a Go
+// paragraph's nb.Query.
+func (k *Kernel) QueryArrow(ctx context.Context, sql string, maxRows int64) ([]byte, error) {
+	return k.s.QueryArrow(ctx, sql, maxRows)
+}
+
+// RegisterArrow makes Arrow IPC rows a temp table of the session: a Go paragraph's nb.Register.
+func (k *Kernel) RegisterArrow(ctx context.Context, name string, ipc []byte) (int64, error) {
+	return k.s.RegisterArrow(ctx, name, ipc)
+}
+
+// ShowArrow makes Arrow IPC rows a result of this kernel: a Go paragraph's nb.Show.
+func (k *Kernel) ShowArrow(ctx context.Context, ipc []byte) (notebooks.Output, error) {
+	res, err := k.s.ResultFromArrow(ctx, ipc)
+	if err != nil {
+		return notebooks.Output{}, err
+	}
+	k.track(res.ID)
+	return notebooks.TableOutput(res.ID, res.Columns, res.Rows, res.RowCount), nil
+}
+
+// SetVariable sets the session's SQL variable name (getvariable('name')): nb.Put.
+func (k *Kernel) SetVariable(ctx context.Context, name string, v any) error {
+	return k.s.SetVariable(ctx, name, v)
+}
+
+// Variable reads the session's SQL variable name: nb.Get.
+func (k *Kernel) Variable(ctx context.Context, name string) (any, bool, error) {
+	return k.s.Variable(ctx, name)
+}
+
 // Restore makes a saved result a result of this kernel again.
 func (k *Kernel) Restore(ctx context.Context, path string) (notebooks.Output, error) {
 	res, err := k.s.Restore(ctx, path)

@@ -162,7 +162,8 @@ export class ParagraphView {
         settings: () => this.settings,
         setSettings: (changes) => this.setSettings(changes),
         downloadURL: (format) => ctx.downloadURL(this.id, format),
-        chartable: () => this.langSel.value === 'sql',
+        // A Go paragraph's nb.Show tables live on the server like SQL results.
+        chartable: () => this.langSel.value === 'sql' || this.langSel.value === 'go',
         toast: (m) => ctx.toast(m),
       },
       gotoError: (line, col) => {
@@ -247,7 +248,9 @@ export class ParagraphView {
   }
 
   private showForms(): void {
-    this.forms.update(this.langSel.value === 'sql' ? this.p.forms : [], this.settings);
+    // SQL's ${…} forms, and Go's nb.Text / nb.Select inputs.
+    const lang = this.langSel.value;
+    this.forms.update(lang === 'sql' || lang === 'go' ? this.p.forms : [], this.settings);
   }
 
   /** formChanged saves a form's new value and runs the paragraph with it. */

@@ -20,7 +20,7 @@ export interface ResultContext {
   setSettings(changes: Record<string, string | undefined>): void;
   /** downloadURL is where the paragraph's latest table result downloads in format. */
   downloadURL(format: string): string;
-  /** chartable: the paragraph's results can be charted (SQL). */
+  /** chartable: the paragraph's results can be charted (SQL, Go's nb.Show). */
   chartable(): boolean;
   toast(message: string): void;
 }
@@ -111,13 +111,20 @@ export class ResultView {
 
   /** applySettings shows the view and chart the settings ask for. */
   applySettings(settings: Record<string, string>): void {
-    const view = this.primary && this.ctx.chartable() ? viewOf(settings) : 'table';
+    // The paragraph's own view wins over a chart its code asked for (nb.Chart).
+    const asked = settings['view'] === undefined ? this.askedChart() : null;
+    const view = this.primary && this.ctx.chartable() ? (asked ? 'chart' : viewOf(settings)) : 'table';
     if (view === 'chart') {
-      const spec = parseChart(settings['chart']);
+      const spec = asked ?? parseChart(settings['chart']);
       if (this.chart) this.chart.setSpec(spec);
       else this.chart = this.newChart(spec);
     }
     this.show(view);
+  }
+
+  /** askedChart is the chart the code asked for, read as a saved one is (with its defaults). */
+  private askedChart(): ChartSpec | null {
+    return this.o.chart ? parseChart(JSON.stringify(this.o.chart)) : null;
   }
 
   private newChart(spec: ChartSpec | null): ChartView {
@@ -146,7 +153,7 @@ export class ResultView {
     if (view === this.view) return;
     if (view === 'chart') {
       const settings = this.ctx.settings();
-      this.chart ??= this.newChart(parseChart(settings['chart']));
+      this.chart ??= this.newChart(parseChart(settings['chart']) ?? this.askedChart());
       this.show('chart');
       this.ctx.setSettings({ view: 'chart', chart: chartJSON(this.chart.current) });
     } else {

@@ -24,6 +24,8 @@ export interface Output {
   rows?: unknown[][];
   rowCount?: number;
   resultId?: string;
+  /** A chart the code asked for (Go's nb.Chart), shown unless the paragraph's settings pick a view. */
+  chart?: ChartSpec;
 }
 
 /** A coded error (notebooks.Error). line/column are 1-based and point into the paragraph's text. */
