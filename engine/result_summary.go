@@ -61,7 +61,8 @@ func (s *Session) Summary(ctx context.Context, id string) ([]ColumnSummary, erro
 			p := plans[i]
 			nonNull := asInt(row[p.nonNull])
 			// HyperLogLog may overshoot; never more distinct values than values.
-			cs := ColumnSummary{Name: c.name, Type: c.typ, Nulls: total - nonNull, Distinct: min(asInt(row[p.nonNull+1]), nonNull)}
+			cs := ColumnSummary{Name: c.name, Type: c.typ, Nulls: total - nonNull, Distinct: min(asInt(row[p.nonNull+1]), nonNull),
+				Approx: src.count > exactDistinctRows}
 			if p.min >= 0 {
 				cs.Min, cs.Max = row[p.min], row[p.max]
 			}

@@ -459,6 +459,15 @@ func TestSummary(t *testing.T) {
 		t.Errorf("dbl histogram counts %d, want 99 (NaN left out)", nonNaN)
 	}
 
+	if byName["i"].Approx {
+		t.Errorf("100 rows: distinct counted exactly, not estimated")
+	}
+	// Past exactDistinctRows the count is an estimate, and says so.
+	big := mustQuery(t, s, fmt.Sprintf("SELECT range AS i FROM range(%d)", exactDistinctRows+1))
+	if sum, err := s.Summary(context.Background(), big.ID); err != nil || !sum[0].Approx || sum[0].Distinct > exactDistinctRows+1 {
+		t.Errorf("big result: %+v, %v; want an estimate of at most %d", sum, err, exactDistinctRows+1)
+	}
+
 	// Every kind of result.
 	for _, kind := range resultKinds {
 		s, id := kind.make(t)

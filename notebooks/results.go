@@ -44,13 +44,15 @@ type Bin struct {
 
 // ColumnSummary describes one column of a whole result.
 type ColumnSummary struct {
-	Name      string `json:"name"`
-	Type      string `json:"type"`
-	Nulls     int64  `json:"nulls"`
-	Distinct  int64  `json:"distinct"`
-	Min       any    `json:"min"`
-	Max       any    `json:"max"`
-	Histogram []Bin  `json:"histogram,omitempty"`
+	Name     string `json:"name"`
+	Type     string `json:"type"`
+	Nulls    int64  `json:"nulls"`
+	Distinct int64  `json:"distinct"`
+	// Approx says Distinct is an estimate (HyperLogLog), as it is for big results.
+	Approx    bool  `json:"approx,omitempty"`
+	Min       any   `json:"min"`
+	Max       any   `json:"max"`
+	Histogram []Bin `json:"histogram,omitempty"`
 }
 
 // PivotResult is a chart's points, computed over the whole result.

@@ -392,8 +392,9 @@ function histogramOption(spec: ChartSpec, cols: Column[], rows: unknown[][], lab
   return {
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
     legend: { show: false },
-    grid: { left: 16, right: 32, top: 28, bottom: 20, containLabel: true },
-    xAxis: { type: 'category', data: cats, name, nameLocation: 'middle', nameGap: 52, axisLabel: { rotate: 45, hideOverlap: true } },
+    // Rotated bin labels ("2997 – 3121") reach ~70px below the axis; the name goes under them.
+    grid: { left: 16, right: 32, top: 28, bottom: 36, containLabel: true },
+    xAxis: { type: 'category', data: cats, name, nameLocation: 'middle', nameGap: 80, axisLabel: { rotate: 45, hideOverlap: true } },
     yAxis: { type: 'value', name: 'count' },
     series: [{ name: 'count', type: 'bar', data, barCategoryGap: '4%' }],
   };
@@ -423,8 +424,10 @@ function heatmapOption(_spec: ChartSpec, cols: Column[], rows: unknown[][], labe
   if (!Number.isFinite(min)) [min, max] = [0, 1];
   return {
     tooltip: { position: 'top', trigger: 'item' },
-    grid: { left: 16, right: 32, top: 20, bottom: 64, containLabel: true },
-    xAxis: { type: 'category', data: [...xs.keys()], name: cols[0]?.name ?? '', splitArea: { show: true }, axisLabel: { rotate: xs.size > 12 ? 45 : 0, hideOverlap: true } },
+    // Axis names sit under the x labels and above the y axis, inside the grid's margins: at
+    // their default places ECharts draws them past the chart's edges.
+    grid: { left: 16, right: 32, top: 32, bottom: 84, containLabel: true },
+    xAxis: { type: 'category', data: [...xs.keys()], name: cols[0]?.name ?? '', nameLocation: 'middle', nameGap: xs.size > 12 ? 64 : 28, splitArea: { show: true }, axisLabel: { rotate: xs.size > 12 ? 45 : 0, hideOverlap: true } },
     yAxis: { type: 'category', data: [...ys.keys()], name: cols[1]?.name ?? '', splitArea: { show: true }, axisLabel: { hideOverlap: true } },
     visualMap: { min, max, calculable: true, orient: 'horizontal', left: 'center', bottom: 4, itemHeight: 120, itemWidth: 12, inRange: { color: ['#f0f6ff', '#7aa7e8', '#2f6fd6', '#173c80'] } },
     series: [{ name: cols[vi]?.name ?? '', type: 'heatmap', data, progressive: 2000, emphasis: { itemStyle: { borderColor: '#333', borderWidth: 1 } } }],

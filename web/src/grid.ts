@@ -628,12 +628,12 @@ export class ResultGrid {
         svg.appendChild(r);
       }
       const bins = (s.histogram ?? []).map((b) => `${formatJSON(b.lo, f) ?? '…'} – ${formatJSON(b.hi, f) ?? '…'}: ${formatCount(b.count)}`);
-      const title = [`${c.name} ${c.type}`, `nulls: ${formatCount(s.nulls)}`, `distinct: ${formatCount(s.distinct)}`, `min: ${min}`, `max: ${max}`, ...(bins.length ? ['', ...bins] : [])].join('\n');
+      const title = [`${c.name} ${c.type}`, `nulls: ${formatCount(s.nulls)}`, `distinct: ${s.approx ? 'about ' : ''}${formatCount(s.distinct)}`, `min: ${min}`, `max: ${max}`, ...(bins.length ? ['', ...bins] : [])].join('\n');
       return h(
         'th',
         { class: 'col-summary', testid: 'column-summary', 'data-column': c.name, title },
         counts.length > 0 ? svg : null,
-        h('div', { class: 'sum-line', testid: 'summary-counts' }, `${s.nulls > 0 ? `${formatCount(s.nulls)} null · ` : ''}${plural(s.distinct, 'distinct', 'distinct')}`),
+        h('div', { class: 'sum-line', testid: 'summary-counts' }, `${s.nulls > 0 ? `${formatCount(s.nulls)} null · ` : ''}${s.approx ? '≈' : ''}${plural(s.distinct, 'distinct', 'distinct')}`),
         h('div', { class: 'sum-line sum-range', testid: 'summary-range' }, min === max ? min : `${min} … ${max}`),
       );
     });

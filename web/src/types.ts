@@ -174,6 +174,8 @@ export interface ColumnSummary {
   type: string;
   nulls: number;
   distinct: number;
+  /** approx says distinct is an estimate (HyperLogLog, for big results). */
+  approx?: boolean;
   min: unknown;
   max: unknown;
   histogram?: Bin[] | null;
