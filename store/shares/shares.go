@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -44,7 +45,7 @@ type Link struct {
 	// MaxAgeSeconds is how long a live link's result is reused.
 	MaxAgeSeconds int `json:"maxAge,omitempty"`
 	// Forms are the form values a live link runs with, locked when it was created.
-	Forms map[string]string `json:"forms,omitempty"`
+	Forms map[string][]string `json:"forms,omitempty"`
 	// Table and CSV say whether viewers see the data table and may download it.
 	Table bool `json:"table"`
 	CSV   bool `json:"csv"`
@@ -283,4 +284,20 @@ func clone(l *Link) Link {
 	c.EmbedOrigins = slices.Clone(l.EmbedOrigins)
 	c.Forms = maps.Clone(l.Forms)
 	return c
+}
+
+// Remove deletes a link that never worked (its data could not be frozen), record and data.
+func (s *Store) Remove(token string) error {
+	if !ValidToken(token) {
+		return notFound()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.links, token)
+	delete(s.dirty, token)
+	os.RemoveAll(s.DataDir(token))
+	if err := os.Remove(filepath.Join(s.dir, token+".json")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return notebooks.Errorf(notebooks.EStorage, "remove share link: %v", err)
+	}
+	return nil
 }

@@ -40,7 +40,7 @@ func TestStoreLifecycle(t *testing.T) {
 	dir := t.TempDir()
 	s := openStore(t, dir)
 	l, err := s.Create(Link{Notebook: "nb", Paragraph: "p1", ChartID: "c1", Mode: Live, MaxAgeSeconds: 30,
-		Forms: map[string]string{"origin": "SEA"}, Views: 99})
+		Forms: map[string][]string{"origin": {"SEA"}}, Views: 99})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestStoreLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Views != 2 || got.Queries != 1 || got.LastAccess == nil || got.Expires == nil || !got.Expires.Equal(exp) || got.Forms["origin"] != "SEA" {
+	if got.Views != 2 || got.Queries != 1 || got.LastAccess == nil || got.Expires == nil || !got.Expires.Equal(exp) || got.Forms["origin"][0] != "SEA" {
 		t.Fatalf("reopened %+v", got)
 	}
 	if why := got.Gone(time.Now()); why != "" {
