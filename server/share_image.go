@@ -92,6 +92,7 @@ func renderChart(c notebooks.Chart, pv *notebooks.PivotResult, title, format str
 		opt := charts.NewBarChartOptionWithData([][]float64{vals})
 		opt.Title = titleOpt
 		opt.CategoryAxis.Labels = labels
+		opt.ValueAxis = zeroBased([][]float64{vals})
 		err = p.BarChart(opt)
 	default: // bar, line, area, timeseries
 		cats, names, vals := pivotSeries(c, pv)
@@ -99,6 +100,7 @@ func renderChart(c notebooks.Chart, pv *notebooks.PivotResult, title, format str
 			opt := charts.NewBarChartOptionWithData(vals)
 			opt.Title = titleOpt
 			opt.CategoryAxis.Labels = cats
+			opt.ValueAxis = zeroBased(vals)
 			opt.Legend.SeriesNames = names
 			opt.Legend.Show = charts.Ptr(len(names) > 1)
 			opt.Legend.Offset = charts.OffsetRight
@@ -110,6 +112,7 @@ func renderChart(c notebooks.Chart, pv *notebooks.PivotResult, title, format str
 			opt := charts.NewLineChartOptionWithData(vals)
 			opt.Title = titleOpt
 			opt.XAxis.Labels = cats
+			opt.YAxis = zeroBased(vals)
 			opt.Legend.SeriesNames = names
 			opt.Legend.Show = charts.Ptr(len(names) > 1)
 			opt.Legend.Offset = charts.OffsetRight
@@ -126,6 +129,19 @@ func renderChart(c notebooks.Chart, pv *notebooks.PivotResult, title, format str
 		return nil, fmt.Errorf("render %s chart: %w", c.Type, err)
 	}
 	return p.Bytes()
+}
+
+// zeroBased starts the value axis at zero when no value is negative: a bar's length is its
+// value, as on the page.
+func zeroBased(vals [][]float64) []charts.ValueAxisOption {
+	for _, row := range vals {
+		for _, v := range row {
+			if v < 0 && v != charts.GetNullValue() {
+				return nil
+			}
+		}
+	}
+	return []charts.ValueAxisOption{{Min: charts.Ptr(0.0)}}
 }
 
 func colName(pv *notebooks.PivotResult, i int) string {

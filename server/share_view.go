@@ -414,7 +414,11 @@ func (s *Server) handleShare(w http.ResponseWriter, r *http.Request) {
 	}
 	now := time.Now()
 	if why := l.Gone(now); why != "" {
-		s.sharePage(w, r, http.StatusGone, web.ShareMissing("This link has "+why, "The person who shared this chart has "+map[string]string{"revoked": "revoked the link", "expired": "let the link expire"}[why]+". Ask them for a new one."))
+		title, msg := "This link was revoked", "The person who shared this chart revoked the link. Ask them for a new one."
+		if why == "expired" {
+			title, msg = "This link has expired", "The link was shared until "+l.Expires.UTC().Format("2006-01-02 15:04 UTC")+". Ask the person who shared it for a new one."
+		}
+		s.sharePage(w, r, http.StatusGone, web.ShareMissing(title, msg))
 		return
 	}
 	if !s.views.allow(tok, cmpOrF(s.opts.ShareRate, defaultShareRate)) {

@@ -51,7 +51,7 @@ export function openShareDialog(nb: string, pid: string, live: boolean, anchor: 
     h('label', { class: 'share-row' }, csv, ' allow CSV download'),
     h('label', { class: 'share-row' }, 'Embed on ', embeds),
     h('p', { class: 'share-hint' }, 'Whoever has the link sees this chart only: not the notebook, its code or other data.'),
-    err, result, h('div', { class: 'share-row share-actions' }, create, close));
+    err, result, h('div', { class: 'share-row share-actions' }, h('a', { href: '/shares', target: '_blank', testid: 'share-manage' }, 'Shared links'), h('span', { class: 'spacer' }), create, close));
   mode.addEventListener('change', () => (ageRow.hidden = mode.value !== 'live'));
   close.addEventListener('click', () => dlg.remove());
   copy.addEventListener('click', () => {
