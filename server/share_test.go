@@ -345,7 +345,8 @@ func TestShareLive(t *testing.T) {
 	// The notebook's own form value changes; the link keeps its locked one.
 	ts.call(t, "PATCH", "/api/notebooks/"+nb.ID+"/paragraphs/"+p.ID, map[string]any{"settings": map[string]string{"view": "chart", "chart": barChart, "forms": `{"skip":"b"}`, "chartId": l.ChartID}}, nil)
 
-	// After the window, 50 concurrent viewers share one new query.
+	// After the window, 50 concurrent viewers get the last result at once and share one new
+	// query, which runs with the locked value.
 	time.Sleep(2100 * time.Millisecond)
 	for range 50 {
 		wg.Go(func() {
@@ -355,23 +356,38 @@ func TestShareLive(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	waitFor(t, func() bool { return ts.runs.Load()-before >= 2 })
+	time.Sleep(200 * time.Millisecond)
 	if got := ts.runs.Load() - before; got != 2 {
 		t.Errorf("two windows ran %d queries, want 2", got)
+	}
+	if got := page(l.URL); got != want {
+		t.Errorf("locked form value not kept: %s", got)
 	}
 	var list struct {
 		Shares []shareLink `json:"shares"`
 	}
 	ts.call(t, "GET", "/api/shares", nil, &list)
-	if list.Shares[0].Queries != 2 || list.Shares[0].Views != 101 {
+	if list.Shares[0].Queries != 2 || list.Shares[0].Views != 102 {
 		t.Errorf("counts %+v", list.Shares[0])
 	}
 
-	// The paragraph deleted: the live link is gone.
+	// The paragraph deleted: once the window ends the live link is gone (the first viewer
+	// after the window may still get the last result while the refresh finds out).
 	ts.call(t, "DELETE", "/api/notebooks/"+nb.ID+"/paragraphs/"+p.ID, nil, nil)
 	time.Sleep(2100 * time.Millisecond)
-	if code, _, _ := ts.anon(t, l.URL); code != http.StatusGone {
-		t.Errorf("live link of a deleted paragraph: %d", code)
+	waitFor(t, func() bool { code, _, _ := ts.anon(t, l.URL); return code == http.StatusGone })
+}
+
+// waitFor polls cond for up to 10 s.
+func waitFor(t testing.TB, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if cond() {
+			return
+		}
 	}
+	t.Fatal("timed out")
 }
 
 func TestShareRateLimit(t *testing.T) {

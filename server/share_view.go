@@ -113,21 +113,38 @@ func (v *shareViews) allow(tok string, perSecond float64) bool {
 }
 
 // live returns a live link's data, running its query when the cached result is older than
-// the link's max age. Concurrent callers wait for one run.
+// the link's max age. Viewers never wait for a refresh when there is a result to show: they
+// get the last one while one run replaces it (stale-while-revalidate), so the page stays fast
+// at the turn of each window. Concurrent callers share one run.
 func (v *shareViews) live(ctx context.Context, s *Server, l shares.Link) (*shareData, error) {
 	maxAge := time.Duration(l.MaxAgeSeconds) * time.Second
-	if d := v.cached(l.Token); d != nil && time.Since(d.AsOf) < maxAge {
+	d := v.cached(l.Token)
+	if d != nil && time.Since(d.AsOf) < maxAge {
 		return d, nil
 	}
+	// The run serves every viewer: the one that started it leaving must not cancel it.
+	ctx = context.WithoutCancel(ctx)
+	if d != nil {
+		go v.refresh(ctx, s, l, maxAge)
+		return d, nil
+	}
+	return v.refresh(ctx, s, l, maxAge)
+}
+
+func (v *shareViews) refresh(ctx context.Context, s *Server, l shares.Link, maxAge time.Duration) (*shareData, error) {
 	res, err, _ := v.group.Do(l.Token, func() (any, error) {
 		if d := v.cached(l.Token); d != nil && time.Since(d.AsOf) < maxAge {
 			return d, nil
 		}
-		// The run serves every waiting viewer: the first one leaving must not cancel it.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 		defer cancel()
 		d, err := s.runLive(ctx, l)
 		if err != nil {
+			var gone *goneError
+			if errors.As(err, &gone) {
+				v.forget(l.Token) // the next viewer learns the chart is gone
+			}
+			s.log.Warn("live share", slog.Any("err", err))
 			return nil, err
 		}
 		v.put(l.Token, d)
