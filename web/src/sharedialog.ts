@@ -21,6 +21,11 @@ export function expiryOf(choice: string, now: Date = new Date()): string | null 
   return new Date(now.getTime() + ms).toISOString();
 }
 
+/** originsOf splits the dialog's "embed on" text into origins (the server checks each). */
+export function originsOf(text: string): string[] {
+  return text.split(/[\s,]+/).filter(Boolean);
+}
+
 /** openShareDialog shows the dialog for paragraph pid of notebook nb, next to anchor. */
 export function openShareDialog(nb: string, pid: string, live: boolean, anchor: HTMLElement): void {
   document.querySelector('[data-testid="share-dialog"]')?.remove();
@@ -65,7 +70,7 @@ export function openShareDialog(nb: string, pid: string, live: boolean, anchor: 
       const body: Record<string, unknown> = {
         notebook: nb, paragraph: pid, mode: mode.value, table: table.checked, csv: csv.checked,
         expires: expiryOf(expires.value),
-        embedOrigins: embeds.value.split(/\s+/).filter(Boolean),
+        embedOrigins: originsOf(embeds.value),
       };
       if (mode.value === 'live') body['maxAge'] = Number(maxAge.value);
       const link = await api<ShareLink>('POST', '/api/shares', body);
