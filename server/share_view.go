@@ -495,7 +495,9 @@ func (s *Server) handleShare(w http.ResponseWriter, r *http.Request) {
 			}
 			h.Set("Content-Security-Policy", shareCSP(fa))
 		}
-		st.Viewed(tok, now)
+		if r.Method == http.MethodGet { // a HEAD (a link checker) is not a view
+			st.Viewed(tok, now)
+		}
 		s.sharePage(w, r, http.StatusOK, web.SharePage(s.sharePageData(r, l, d, embed)))
 	}
 }

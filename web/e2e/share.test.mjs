@@ -148,6 +148,22 @@ test('an expired link answers 410; a live link renders', async () => {
   assert.equal((await s.page.goto(server.base + live.url)).status(), 200);
   await s.page.locator('[data-testid="share-chart"][data-state="drawn"]').waitFor({ timeout: 30000 });
   assert.match(await s.page.getByTestId('share-mode').textContent(), /live, refreshed at most every 1 min/);
+
+  // The owner changes the live link's expiry on the Shares page: a past time is refused with a
+  // message, a future one is kept.
+  const owner = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const op = await owner.newPage();
+  await op.goto(server.url.replace('/?', '/shares?'));
+  const row = op.locator(`[data-testid="share-item"][data-token="${live.token}"]`);
+  await row.getByTestId('share-expires').fill('2001-01-01T00:00');
+  await op.getByTestId('shares-error').filter({ hasText: 'in the past' }).waitFor();
+  await row.getByTestId('share-expires').fill('2099-06-30T12:00');
+  await op.waitForLoadState('load');
+  await op.waitForFunction((tok) => document.querySelector(`[data-token="${tok}"] [data-testid="share-expires"]`)?.value === '2099-06-30T12:00', live.token);
+  const listed = (await server.api('GET', '/api/shares')).body.shares.find((x) => x.token === live.token);
+  assert.equal(listed.expires, '2099-06-30T12:00:00Z');
+  await owner.close();
+
   await new Promise((r) => setTimeout(r, 2200));
   const res = await s.page.goto(server.base + l.url);
   assert.equal(res.status(), 410);
