@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -160,7 +161,7 @@ func (s *Server) handleCreateShare(w http.ResponseWriter, r *http.Request) error
 		l.Table = true // a table output is shared as its table
 	}
 	l.ChartID = p.Settings[settingChartID]
-	l.Title = cmpOr(strings.TrimSpace(req.Title), p.Title, name)
+	l.Title = cmp.Or(strings.TrimSpace(req.Title), p.Title, name)
 	if req.Mode == shares.Live {
 		if l.Forms, err = notebooks.FormValues(p.Settings); err != nil {
 			return err
@@ -184,15 +185,6 @@ func (s *Server) handleCreateShare(w http.ResponseWriter, r *http.Request) error
 	}
 	writeJSON(w, http.StatusCreated, viewOfLink(l, time.Now()))
 	return nil
-}
-
-func cmpOr(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // shareable returns a copy of the paragraph to share, giving it a chart id first if it has

@@ -438,7 +438,11 @@ func (s *Server) handleShare(w http.ResponseWriter, r *http.Request) {
 		s.sharePage(w, r, http.StatusGone, web.ShareMissing(title, msg))
 		return
 	}
-	if !s.views.allow(tok, cmpOrF(s.opts.ShareRate, defaultShareRate)) {
+	perSecond := s.opts.ShareRate
+	if perSecond <= 0 {
+		perSecond = defaultShareRate
+	}
+	if !s.views.allow(tok, perSecond) {
 		h.Set("Retry-After", "1")
 		s.sharePage(w, r, http.StatusTooManyRequests, web.ShareMissing("Too many requests", "This link is being opened very often. Try again in a moment."))
 		return
@@ -500,13 +504,6 @@ func (s *Server) handleShare(w http.ResponseWriter, r *http.Request) {
 		}
 		s.sharePage(w, r, http.StatusOK, web.SharePage(s.sharePageData(r, l, d, embed)))
 	}
-}
-
-func cmpOrF(v, def float64) float64 {
-	if v > 0 {
-		return v
-	}
-	return def
 }
 
 // fileName keeps the letters, digits, - and _ of a title, for a download's name.

@@ -7,6 +7,7 @@
 package main
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"io"
@@ -27,8 +28,8 @@ func main() {
 	duration := flag.Duration("duration", 30*time.Second, "how long they view")
 	maxAge := flag.Int("max-age", 5, "the link's max age in seconds")
 	flag.Parse()
-	bin := cmpOr(os.Getenv("LAKEBOOK_BIN"), "bin/lakebook")
-	data := cmpOr(os.Getenv("LAKEBOOK_DATA"), "node_modules/vega-datasets/data")
+	bin := cmp.Or(os.Getenv("LAKEBOOK_BIN"), "bin/lakebook")
+	data := cmp.Or(os.Getenv("LAKEBOOK_DATA"), "node_modules/vega-datasets/data")
 
 	dir, err := os.MkdirTemp("", "lakebook-bench-share")
 	if err != nil {
@@ -117,13 +118,6 @@ func main() {
 	fmt.Printf("  pages served:  %d (%.0f/s), statuses %v, transport errors %d, views counted %d\n",
 		len(lat), float64(len(lat))/elapsed.Seconds(), status, failed, list.Shares[0].Views)
 	fmt.Printf("  page latency:  p50 %s  p99 %s  max %s\n", pct(0.50).Round(time.Microsecond), pct(0.99).Round(time.Microsecond), pct(1).Round(time.Microsecond))
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func copyFile(from, to string) error {
