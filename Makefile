@@ -57,6 +57,8 @@ test-e2e: build chromium
 
 bench: build bench-tpch
 	LAKEBOOK_BIN=$(CURDIR)/$(BIN) $(GO) run ./bench/roundtrip
+	LAKEBOOK_BIN=$(CURDIR)/$(BIN) LAKEBOOK_DATA=$(CURDIR)/$(DATA) $(GO) run ./bench/share
+	LAKEBOOK_BIN=$(CURDIR)/$(BIN) LAKEBOOK_DATA=$(CURDIR)/$(DATA) node bench/results/main.mjs
 	$(GO) test -run XXX -bench . -benchtime 20x ./kernels/... ./engine/...
 
 # TPC-H SF1 as hive-partitioned Parquet in a local versitygw: lakebook cold and warm against

@@ -47,6 +47,11 @@ type Options struct {
 	Logger     *slog.Logger
 	// MaxBodyBytes bounds JSON request bodies (default 8 MiB).
 	MaxBodyBytes int64
+	// Shares keeps share links (/api/shares, /s/TOKEN); nil answers those with not_implemented.
+	Shares ShareStore
+	// ShareRate is how many requests a second one share link answers (default 100, bursts
+	// of twice that); more get 429.
+	ShareRate float64
 	// IdleTimeout closes a notebook session (its kernels, its results) once nobody has had it
 	// open and nothing has run for this long (default 30 minutes; negative: never).
 	IdleTimeout time.Duration
@@ -64,6 +69,8 @@ type Server struct {
 	sessions map[string]*session
 	closed   bool
 	stop     chan struct{}
+
+	views shareViews
 }
 
 // New returns a Server. It starts nothing; serve it with an http.Server.
@@ -92,6 +99,9 @@ func New(opts Options) *Server {
 	s.routes()
 	if opts.IdleTimeout > 0 {
 		go s.reapIdle(opts.IdleTimeout)
+	}
+	if opts.Shares != nil {
+		go s.flushShares()
 	}
 	return s
 }
@@ -141,7 +151,26 @@ func (s *Server) Close() error {
 		go func() { defer wg.Done(); ss.close("the server is shutting down") }()
 	}
 	wg.Wait()
+	if s.opts.Shares != nil {
+		return s.opts.Shares.Flush()
+	}
 	return nil
+}
+
+// flushShares writes share links' view counts now and then, not on every view.
+func (s *Server) flushShares() {
+	t := time.NewTicker(10 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+		}
+		if err := s.opts.Shares.Flush(); err != nil {
+			s.log.Warn("save share link views", slog.Any("err", err))
+		}
+	}
 }
 
 // NewToken returns a random token of 128 bits, hex-encoded.
@@ -191,6 +220,10 @@ func (s *Server) routes() {
 	api("GET /api/catalog/tables/{name}", s.handleGetTable)
 	api("DELETE /api/catalog/tables/{name}", s.handleDropTable)
 	api("POST /api/catalog/crawl", s.handleCrawl)
+	api("POST /api/shares", s.handleCreateShare)
+	api("GET /api/shares", s.handleListShares)
+	api("PATCH /api/shares/{token}", s.handleEditShare)
+	api("DELETE /api/shares/{token}", s.handleRevokeShare)
 	m.Handle("/api/", s.requireAuth(s.apiHandler(func(w http.ResponseWriter, r *http.Request) error {
 		return notebooks.Errorf(notebooks.ENotFound, "no API route %s %s", r.Method, r.URL.Path)
 	})))
@@ -198,6 +231,7 @@ func (s *Server) routes() {
 	m.Handle("GET /ws/notebooks/{id}", s.requireAuth(http.HandlerFunc(s.handleWebsocket)))
 
 	s.pageRoutes()
+	s.shareRoutes()
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {

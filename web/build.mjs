@@ -1,6 +1,7 @@
 // Builds the browser assets: type-checks web/src with tsc, then bundles web/src/main.ts and
-// web/src/app.css into web/dist/app.js and web/dist/app.css (minified, es2022), which the Go
-// package embeds.
+// web/src/app.css into web/dist/app.js and web/dist/app.css (minified, es2022), and the share
+// page's own web/src/share.ts and share.css into share.js and share.css, which the Go package
+// embeds.
 //
 //   node web/build.mjs            type-check and build
 //   node web/build.mjs --dev      no minification, with source maps
@@ -40,6 +41,9 @@ const options = {
   entryPoints: [
     { in: join(web, 'src', 'main.ts'), out: 'app' },
     { in: join(web, 'src', 'app.css'), out: 'app' },
+    // A share link's page loads only this: the chart, never the notebook app.
+    { in: join(web, 'src', 'share.ts'), out: 'share' },
+    { in: join(web, 'src', 'share.css'), out: 'share' },
   ],
   outdir: dist,
   bundle: true,
@@ -63,7 +67,7 @@ if (watch) {
   } catch {
     process.exit(1);
   }
-  for (const f of ['app.js', 'app.css']) {
+  for (const f of ['app.js', 'app.css', 'share.js', 'share.css']) {
     console.log(`build: web/dist/${f} ${(statSync(join(dist, f)).size / 1024).toFixed(1)} KiB`);
   }
 }

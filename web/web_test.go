@@ -1,6 +1,8 @@
 package web
 
 import (
+	"compress/gzip"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -68,6 +70,21 @@ func TestStaticHandler(t *testing.T) {
 	}
 	if cc := get("/static/app.js?v=old").Header().Get("Cache-Control"); cc != "no-cache" {
 		t.Errorf("stale-version Cache-Control = %q", cc)
+	}
+	// Browsers that accept gzip get the script compressed; others get it as is.
+	req := httptest.NewRequest(http.MethodGet, assetURL(h, "app.js"), nil)
+	req.Header.Set("Accept-Encoding", "gzip, deflate, br")
+	zrec := httptest.NewRecorder()
+	srv.ServeHTTP(zrec, req)
+	zr, err := gzip.NewReader(zrec.Body)
+	if err != nil || zrec.Header().Get("Content-Encoding") != "gzip" || zrec.Header().Get("Vary") != "Accept-Encoding" {
+		t.Fatalf("gzip: %v %v", err, zrec.Header())
+	}
+	if body, _ := io.ReadAll(zr); string(body) != "console.log(1)" || zrec.Header().Get("Content-Type") != "text/javascript; charset=utf-8" {
+		t.Errorf("gzipped app.js = %q, %q", body, zrec.Header().Get("Content-Type"))
+	}
+	if rec.Header().Get("Content-Encoding") != "" {
+		t.Errorf("compressed for a client that did not ask")
 	}
 	for _, u := range []string{"/static/", "/static/.gitkeep", "/static/nope.js", "/static/../web.go"} {
 		if code := get(u).Code; code != http.StatusNotFound {

@@ -11,22 +11,18 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"time"
 
 	"github.com/gorilla/websocket"
 
+	"github.com/lakebook/lakebook/bench/internal/serve"
 	"github.com/lakebook/lakebook/kernels/gokernel"
 	"github.com/lakebook/lakebook/notebooks"
 )
@@ -42,33 +38,14 @@ func main() {
 	dir, _ := os.MkdirTemp("", "lakebook-bench")
 	defer os.RemoveAll(dir)
 	const token = "bench-token"
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--dir", dir)
-	cmd.Env = append(os.Environ(), "LAKEBOOK_TOKEN="+token)
-	out, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
+	srv, err := serve.Start(bin, dir, token)
+	if err != nil {
 		log.Fatal(err)
 	}
-	defer cmd.Process.Kill()
-	line, _ := bufio.NewReader(out).ReadString('\n')
-	m := regexp.MustCompile(`http://([^/\s]+)/`).FindStringSubmatch(line)
-	if m == nil {
-		log.Fatalf("no URL in %q", line)
-	}
-	host := m[1]
+	defer srv.Close()
+	host := srv.Host
 
-	api := func(method, path string, body any, v any) {
-		data, _ := json.Marshal(body)
-		req, _ := http.NewRequest(method, "http://"+host+path, bytes.NewReader(data))
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			log.Fatal(err)
-		}
-		defer resp.Body.Close()
-		json.NewDecoder(resp.Body).Decode(v)
-	}
+	api := srv.API
 	var nb, sqlP, goP struct{ ID string }
 	api("POST", "/api/notebooks", map[string]string{"name": "bench"}, &nb)
 	api("POST", "/api/notebooks/"+nb.ID+"/paragraphs", map[string]string{"lang": "sql", "text": "select 1"}, &sqlP)
@@ -121,7 +98,7 @@ func main() {
 	}
 	// The notebook's Go kernel, as the server runs it: its binary's pages are shared with the
 	// server, which Pss accounts for.
-	mem, err := memory(notebookKernel(cmd.Process.Pid))
+	mem, err := memory(notebookKernel(srv.Pid()))
 	if err != nil {
 		log.Fatalf("kernel memory: %v", err)
 	}

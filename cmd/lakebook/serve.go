@@ -24,6 +24,7 @@ import (
 	"github.com/lakebook/lakebook/server"
 	"github.com/lakebook/lakebook/store/blobstore"
 	"github.com/lakebook/lakebook/store/local"
+	"github.com/lakebook/lakebook/store/shares"
 )
 
 // Main is the `serve` command: it owns the engine, the store and the HTTP server, so tests can
@@ -42,8 +43,10 @@ type Main struct {
 	CacheBytes int64
 	// MaxQueries is how many SQL queries run at once; 0 for the number of cores (at least 2).
 	MaxQueries int
-	Stdout     io.Writer
-	Logger     *slog.Logger
+	// ShareRate is how many requests a second one share link answers; 0 for the default.
+	ShareRate float64
+	Stdout    io.Writer
+	Logger    *slog.Logger
 
 	// URL is the server's address with the token, set by Run.
 	URL string
@@ -51,6 +54,7 @@ type Main struct {
 	engine   *engine.Engine
 	kernels  *gokernel.Pool
 	store    notebookStore
+	shares   *shares.Store
 	server   *server.Server
 	http     *http.Server
 	listener net.Listener
@@ -99,6 +103,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.MemoryLimit, "memory-limit", m.MemoryLimit, "DuckDB's memory limit, as 8GB; beyond it queries spill to DIR/.lakebook/tmp (default: half the machine's memory)")
 	fs.Int64Var(&m.CacheBytes, "cache-bytes", m.CacheBytes, "bound in bytes of the local cache of S3 objects, DIR/.lakebook/cache (default 10 GiB)")
 	fs.IntVar(&m.MaxQueries, "max-queries", m.MaxQueries, "SQL queries that run at once; the rest queue (default: cores, at least 2)")
+	fs.Float64Var(&m.ShareRate, "share-rate", m.ShareRate, "requests a second one share link answers, bursts of twice that (default 100)")
 	fs.Var((*listFlag)(&m.AllowedOrigins), "allowed-origin", "another origin (scheme://host:port) whose pages may use this server; repeatable")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -165,7 +170,12 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		return nil, notebooks.Errorf(notebooks.EInvalid, "no kernel for language %q", lang)
 	}
+	if m.shares, err = shares.Open(filepath.Join(dir, ".lakebook", "shares")); err != nil {
+		return err
+	}
 	m.server = server.New(server.Options{
+		Shares:         m.shares,
+		ShareRate:      m.ShareRate,
 		Token:          m.Token,
 		AllowedOrigins: m.AllowedOrigins,
 		Store:          m.store,
@@ -198,6 +208,9 @@ func (m *Main) Close() error {
 	}
 	if m.server != nil {
 		errs = append(errs, m.server.Close())
+	}
+	if m.shares != nil {
+		errs = append(errs, m.shares.Close())
 	}
 	if m.kernels != nil {
 		errs = append(errs, m.kernels.Close())

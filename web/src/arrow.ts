@@ -22,7 +22,9 @@ const fmt = (kind: Kind, extra: Partial<ValueFormat> = {}): ValueFormat => ({ ki
 /** A display cell: the value's text, or null for SQL NULL. */
 export type Cell = string | null;
 
-const TICKS: Record<number, number> = { [TimeUnit.SECOND]: 1, [TimeUnit.MILLISECOND]: 1e3, [TimeUnit.MICROSECOND]: 1e6, [TimeUnit.NANOSECOND]: 1e9 };
+// Marked pure so that a bundle using only the formatting below (the share page's) leaves out
+// apache-arrow.
+const TICKS: Record<number, number> = /* @__PURE__ */ (() => ({ [TimeUnit.SECOND]: 1, [TimeUnit.MILLISECOND]: 1e3, [TimeUnit.MICROSECOND]: 1e6, [TimeUnit.NANOSECOND]: 1e9 }))();
 
 /** arrowFormat is how values of an Arrow column are shown. */
 export function arrowFormat(t: DataType, field?: Field): ValueFormat {

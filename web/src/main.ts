@@ -2,6 +2,7 @@
 
 import { initListPage } from './list';
 import { NotebookApp } from './notebook';
+import { initSharesPage } from './sharedialog';
 
 function main(): void {
   // The token of a `/?token=…` link has become the session cookie: keep it out of the address
@@ -17,6 +18,7 @@ function main(): void {
     return;
   }
   if (document.querySelector('[data-testid="notebook-list"]')) initListPage();
+  if (document.body.dataset['page'] === 'shares') initSharesPage();
 }
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', main);

@@ -8,6 +8,7 @@ import { parseChart, chartJSON } from './chart';
 import { ChartView } from './chartview';
 import { h } from './dom';
 import { ResultGrid } from './grid';
+import { openShareDialog } from './sharedialog';
 import type { ChartSpec, ColumnSummary, Output, PivotResult, Requests, RowsRequest } from './types';
 
 export interface ResultContext {
@@ -42,6 +43,7 @@ export class ResultView {
   private chart: ChartView | null = null;
   private readonly toggle: HTMLElement;
   private readonly download: HTMLElement;
+  private readonly share: HTMLElement;
   private readonly tableBtn: HTMLButtonElement;
   private readonly chartBtn: HTMLButtonElement;
   private view: 'table' | 'chart' = 'table';
@@ -96,7 +98,15 @@ export class ResultView {
     menu.addEventListener('click', () => hide());
     this.download = h('span', { class: 'menu-wrap' }, btn, menu);
 
-    const bar = h('div', { class: 'result-bar' }, this.toggle, this.grid.info, h('span', { class: 'spacer' }), this.grid.statsButton, this.download);
+    // Share: a link to this chart (or table) for people without an account.
+    const shareBtn = h('button', { type: 'button', class: 'btn small', testid: 'share', title: 'Make a link to this chart that anyone can open' }, 'Share');
+    shareBtn.addEventListener('click', () => {
+      const nb = document.querySelector<HTMLElement>('#app[data-notebook-id]')?.dataset['notebookId'] ?? '';
+      const pid = this.el.closest<HTMLElement>('[data-testid="paragraph"]')?.dataset['id'] ?? '';
+      openShareDialog(nb, pid, ctx.chartable(), shareBtn);
+    });
+    this.share = h('span', { class: 'menu-wrap' }, shareBtn);
+    const bar = h('div', { class: 'result-bar' }, this.toggle, this.grid.info, h('span', { class: 'spacer' }), this.grid.statsButton, this.share, this.download);
     this.el = h('div', { class: 'out out-table', testid: 'output', 'data-type': 'table', 'data-view': 'table' }, bar, this.grid.el);
     this.setPrimary(primary);
   }
@@ -106,6 +116,7 @@ export class ResultView {
     this.primary = primary && !!this.o.resultId;
     this.toggle.hidden = !(this.primary && this.ctx.chartable());
     this.download.hidden = !this.primary;
+    this.share.hidden = !this.primary;
     this.applySettings(this.ctx.settings());
   }
 
