@@ -190,10 +190,14 @@ func TestShareSnapshot(t *testing.T) {
 		t.Errorf("csv: %d %v %q", code, err, rows)
 	}
 
-	// The snapshot is frozen: editing the paragraph and deleting the notebook change nothing.
+	// The snapshot is frozen: editing the paragraph and deleting the notebook for good (to the
+	// trash, then emptying it) change nothing.
 	ts.call(t, "PATCH", "/api/notebooks/"+nb.ID+"/paragraphs/"+p.ID, map[string]any{"text": "select 'z' as k, 100 as v"}, nil)
-	if code := ts.call(t, "DELETE", "/api/notebooks/"+nb.ID, nil, nil); code != 204 {
+	if code := ts.call(t, "DELETE", "/api/notebooks/"+nb.ID, nil, nil); code != 200 {
 		t.Fatalf("delete notebook: %d", code)
+	}
+	if code := ts.call(t, "DELETE", "/api/trash", nil, nil); code != 200 {
+		t.Fatalf("empty the trash: %d", code)
 	}
 	code, body2, _ := ts.anon(t, l.URL)
 	if code != 200 || shareDataRe.FindStringSubmatch(body2)[1] != m[1] {

@@ -117,7 +117,8 @@ test('share a chart: a stranger sees only it; PNG; snapshot outlives the noteboo
   assert.equal(og, link + '.png');
 
   // The snapshot outlives its notebook.
-  assert.equal((await server.api('DELETE', `/api/notebooks/${nb.id}`)).status, 204);
+  assert.equal((await server.api('DELETE', `/api/notebooks/${nb.id}`)).status, 200);
+  assert.equal((await server.api('DELETE', '/api/trash')).status, 200);
   const again = await s.page.goto(link);
   assert.equal(again.status(), 200);
   await s.page.locator('[data-testid="share-chart"][data-state="drawn"]').waitFor();
