@@ -68,6 +68,9 @@ func (ss *session) keep(ctx context.Context, r *run) {
 				continue
 			}
 			if err := keeper.Save(ctx, o.ResultID, base+".parquet"); err != nil {
+				if ss.replaced(r) {
+					return // a new run dropped this one's result while it was being saved
+				}
 				ss.srv.log.Warn("keep result", slog.String("paragraph", r.pid), slog.Any("err", err))
 			} else {
 				kr.Table = true
@@ -76,11 +79,20 @@ func (ss *session) keep(ctx context.Context, r *run) {
 	}
 	data, err := json.Marshal(kr)
 	if err == nil {
-		err = atomicfile.WriteFile(base+".json", data, 0o600)
+		// A cache of what the kernel had: atomic, not durable (two fsyncs per run would slow
+		// every run after it).
+		err = atomicfile.WriteCache(base+".json", data, 0o600)
 	}
 	if err != nil {
 		ss.srv.log.Warn("keep result", slog.String("paragraph", r.pid), slog.Any("err", err))
 	}
+}
+
+// replaced reports whether a newer run of r's paragraph has been queued since r.
+func (ss *session) replaced(r *run) bool {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return ss.runs[r.pid] != r
 }
 
 // forget removes a deleted paragraph's kept run.

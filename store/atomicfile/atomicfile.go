@@ -20,7 +20,19 @@ func IsTemp(name string) bool {
 
 // WriteFile replaces path with data, with mode perm: it writes a temporary file in the same
 // folder, syncs it, renames it into place and syncs the folder.
-func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
+func WriteFile(path string, data []byte, perm os.FileMode) error {
+	return write(path, data, perm, true)
+}
+
+// WriteCache replaces path with data like WriteFile, without waiting for the disk: a crash
+// still leaves the old content or the new, never a mix, but a power loss may leave the old
+// one, or an empty file. For what can be made again (kept results), where two fsyncs per
+// write would cost more than the file is worth.
+func WriteCache(path string, data []byte, perm os.FileMode) error {
+	return write(path, data, perm, false)
+}
+
+func write(path string, data []byte, perm os.FileMode, durable bool) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -38,8 +50,10 @@ func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
 	if _, err = tmp.Write(data); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+	if durable {
+		if err = tmp.Sync(); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
 	}
 	if err = tmp.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
@@ -49,6 +63,9 @@ func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
 	}
 	if err = os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if !durable {
+		return nil
 	}
 	return SyncDir(dir)
 }
