@@ -10,7 +10,7 @@
 //
 //   - duckdb-local: DuckDB alone over the local files, -runs times (the floor);
 //   - lakebook: lakebook's engine over the S3 tables, once cold (its cache emptied before the
-//     query) and -runs times warm. Not wired yet: see newLakebook in lakebook.go.
+//     query) and -runs times warm (lakebook.go).
 //
 // and print one markdown table with medians, the targets and an answer check:
 //
@@ -90,7 +90,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.IntVar(&m.Runs, "runs", 3, "timed runs per query for duckdb-local and lakebook warm (the median is reported); lakebook cold runs once")
 	fs.StringVar(&m.Queries, "q", "", "queries to run, as 1,6,14 (default all 22)")
 	fs.DurationVar(&m.Timeout, "timeout", 10*time.Minute, "time limit of one query run")
-	fs.BoolVar(&m.Lakebook, "lakebook", true, "run the lakebook runner (skipped with a note while it is not wired)")
+	fs.BoolVar(&m.Lakebook, "lakebook", true, "run the lakebook runner (false: DuckDB alone only)")
 	fs.IntVar(&m.Streams, "rate-streams", 1, "parallel downloads when measuring the S3 transfer rate")
 	fs.StringVar(&m.CPUProf, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
