@@ -87,10 +87,20 @@ func (s *Session) copyToTemp(ctx context.Context, id, pattern, opts string) (str
 // workspace), so the server can show it after a restart without running the paragraph again.
 // The file appears whole or not at all: DuckDB writes a temp file, which is synced and renamed
 // over path. path may be anywhere the server process can write, confinement or not.
+//
+// Save gives way: a page, chart, stats or download of this session asked for while it writes
+// interrupts it, and it returns an EUnavailable error saying so (nothing is written); the
+// caller tries again when the session is quieter. Keeping a result for later must not make
+// the person wait for its first chart.
 func (s *Session) Save(ctx context.Context, id, path string) error {
 	path = s.e.abs(path)
+	ctx, yielded, cancel := givingWay(ctx)
+	defer cancel()
 	tmp, err := s.copyToTemp(ctx, id, "save-*.parquet", "(FORMAT parquet)")
 	if err != nil {
+		if yielded() {
+			return notebooks.Errorf(notebooks.EUnavailable, "save of result %s gave way to a request; try again", id)
+		}
 		return err
 	}
 	defer os.Remove(tmp)

@@ -793,6 +793,39 @@ func TestOpsCancel(t *testing.T) {
 	}
 }
 
+// A Save in progress gives way to a request for the result (the person's first chart), says
+// so, and leaves nothing behind; tried again, it saves.
+func TestSaveGivesWay(t *testing.T) {
+	s := newSession(t, newEngine(t, Options{}))
+	res := mustQuery(t, s, "SELECT i, (i * 7919) % 1000003 AS k, random() AS r FROM range(5000000) r(i)")
+	ctx := context.Background()
+	saved := make(chan error, 1)
+	go func() { saved <- s.Save(ctx, res.ID, "kept.parquet") }()
+	for holding := false; !holding; {
+		time.Sleep(time.Millisecond)
+		s.mu.Lock()
+		holding = s.giveWay != nil
+		s.mu.Unlock()
+	}
+	p, err := s.Pivot(ctx, res.ID, notebooks.Chart{Type: "bar", Keys: []string{"k"}, Values: []notebooks.ChartValue{{Column: "r", Agg: "avg"}}})
+	if err != nil || p.Total != 5000000 {
+		t.Fatalf("pivot during a save: %v", err)
+	}
+	if err := <-saved; notebooks.ErrorCode(err) != notebooks.EUnavailable {
+		t.Fatalf("save: %v, want unavailable (gave way)", err)
+	}
+	path := filepath.Join(s.e.Dir(), "kept.parquet")
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a save that gave way left its file: %v", err)
+	}
+	if err := s.Save(ctx, res.ID, "kept.parquet"); err != nil {
+		t.Fatalf("save again: %v", err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("saved: %v", err)
+	}
+}
+
 func TestSaveRestore(t *testing.T) {
 	for _, kind := range resultKinds {
 		t.Run(kind.name, func(t *testing.T) {

@@ -52,7 +52,10 @@ type Session struct {
 	drops     []string // tables of dropped results, removed at the next use of the connection
 	seq       int64
 	cancelRun context.CancelFunc // cancels the running Query; for Close
-	closed    bool
+	// giveWay interrupts the call holding the connection when it is one that gives way to
+	// other callers (Save); nil otherwise.
+	giveWay context.CancelFunc
+	closed  bool
 	// registered holds the (lowercase) names of the temp tables RegisterArrow made, which it
 	// may replace.
 	registered map[string]bool
@@ -513,7 +516,18 @@ func (s *Session) Close() error {
 
 // acquire takes the connection, waiting for the session's running call; cancel, when given,
 // lets Close interrupt the call that holds it.
+//
+// A call whose ctx came through givingWay gives way: any other caller that finds it holding the
+// connection interrupts it.
 func (s *Session) acquire(ctx context.Context, cancel context.CancelFunc) error {
+	yield, background := ctx.Value(giveWayKey{}).(context.CancelFunc)
+	if !background {
+		s.mu.Lock()
+		if s.giveWay != nil {
+			s.giveWay()
+		}
+		s.mu.Unlock()
+	}
 	select {
 	case s.busy <- struct{}{}:
 	case <-ctx.Done():
@@ -526,6 +540,9 @@ func (s *Session) acquire(ctx context.Context, cancel context.CancelFunc) error 
 		return notebooks.Errorf(notebooks.EUnavailable, "session closed")
 	}
 	s.cancelRun = cancel
+	if background {
+		s.giveWay = yield
+	}
 	drops := s.drops
 	s.drops = nil
 	s.mu.Unlock()
@@ -539,8 +556,20 @@ func (s *Session) acquire(ctx context.Context, cancel context.CancelFunc) error 
 func (s *Session) release() {
 	s.mu.Lock()
 	s.cancelRun = nil
+	s.giveWay = nil
 	s.mu.Unlock()
 	<-s.busy
+}
+
+type giveWayKey struct{}
+
+// givingWay returns a context for a call that gives way to every other caller of the session,
+// and reports, after the call, whether it was interrupted to do so.
+func givingWay(ctx context.Context) (context.Context, func() bool, context.CancelFunc) {
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	ctx = context.WithValue(ctx, giveWayKey{}, cancel)
+	return ctx, func() bool { return ctx.Err() != nil && parent.Err() == nil }, cancel
 }
 
 func (s *Session) nextTable() string {

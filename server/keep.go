@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"time"
 
 	"github.com/lakebook/lakebook/notebooks"
 	"github.com/lakebook/lakebook/store/atomicfile"
@@ -67,7 +68,7 @@ func (ss *session) keep(ctx context.Context, r *run) {
 			if o.Type != notebooks.OutputTable || o.ResultID == "" || o.RowCount == nil || *o.RowCount > maxKeptRows {
 				continue
 			}
-			if err := keeper.Save(ctx, o.ResultID, base+".parquet"); err != nil {
+			if err := ss.save(ctx, keeper, o.ResultID, base+".parquet"); err != nil {
 				if ss.replaced(r) {
 					return // a new run dropped this one's result while it was being saved
 				}
@@ -85,6 +86,27 @@ func (ss *session) keep(ctx context.Context, r *run) {
 	}
 	if err != nil {
 		ss.srv.log.Warn("keep result", slog.String("paragraph", r.pid), slog.Any("err", err))
+	}
+}
+
+// saveTries bounds how often a save that gave way to requests (EUnavailable) is tried again.
+const saveTries = 20
+
+// save saves a result, trying again after a pause when the kernel interrupted the save to
+// serve someone's page, chart or stats first.
+func (ss *session) save(ctx context.Context, keeper ResultKeeper, resultID, path string) error {
+	for try := 1; ; try++ {
+		err := keeper.Save(ctx, resultID, path)
+		if err == nil || notebooks.ErrorCode(err) != notebooks.EUnavailable || try == saveTries {
+			return err
+		}
+		t := time.NewTimer(250 * time.Millisecond)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		}
 	}
 }
 
