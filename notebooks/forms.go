@@ -123,9 +123,9 @@ func FormValues(settings map[string]string) (map[string][]string, error) {
 
 // SubstituteSQL replaces the forms of a SQL paragraph with their values (or defaults) as SQL
 // values, so nothing a user types can change the statement: outside quotes a value becomes a
-// string literal ('it''s'), checkboxes a list of them ('a', 'b'); inside a string literal
-// ('${x}') or a quoted identifier the value's quotes (and, in E'' strings, backslashes) are
-// escaped. A select's value must be one of its options.
+// string literal with its single quotes doubled, checkboxes a list of them ('a', 'b'); inside
+// a string literal ('${x}') or a quoted identifier the value's quotes (and, in E-strings,
+// backslashes) are escaped. A select's value must be one of its options.
 func SubstituteSQL(text string, values map[string][]string) (string, error) {
 	forms := ParseForms(text)
 	if len(forms) == 0 {
@@ -174,8 +174,9 @@ func SubstituteSQL(text string, values map[string][]string) (string, error) {
 	return b.String(), nil
 }
 
-// quoteContexts maps each byte offset of text to the quoting it is in: '\'' (a string), 'E'
-// (an E'' string, where backslashes escape), '"' (a quoted identifier), '-' (a comment) or 0.
+// quoteContexts maps each byte offset of text to the quoting it is in: a single quote (a
+// string), 'E' (an E-string, where backslashes escape), '"' (a quoted identifier), '-' (a
+// comment) or 0.
 func quoteContexts(text string) []byte {
 	ctx := make([]byte, len(text)+1)
 	for i := 0; i < len(text); {
