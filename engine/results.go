@@ -326,17 +326,18 @@ type tableDesc struct {
 // describe returns the columns of a temp table: names and classes from the driver, type names
 // from DESCRIBE (the driver names an ENUM without its labels).
 func (s *Session) describe(ctx context.Context, table string) ([]colInfo, error) {
+	cols, err := s.driverColumns(ctx, table)
+	if err != nil {
+		return nil, err
+	}
+	return cols, s.describeTypes(ctx, table, cols)
+}
+
+// driverColumns returns the names, classes and readability of a temp table's columns, as the
+// driver sees them, without reading a row.
+func (s *Session) driverColumns(ctx context.Context, table string) ([]colInfo, error) {
 	var cols []colInfo
-	err := s.conn.Raw(func(dc any) error {
-		st, err := dc.(driver.ConnPrepareContext).PrepareContext(ctx, "SELECT * FROM temp.main."+table)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		ds, ok := st.(*duckdb.Stmt)
-		if !ok {
-			return fmt.Errorf("driver statement %T is not DuckDB's", st)
-		}
+	err := s.withStmt(ctx, "SELECT * FROM temp.main."+table, func(ds *duckdb.Stmt) error {
 		n, err := ds.ColumnCount()
 		if err != nil {
 			return err
@@ -351,20 +352,38 @@ func (s *Session) describe(ctx context.Context, table string) ([]colInfo, error)
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
+	return cols, err
+}
+
+// describeTypes sets the DuckDB type names of a temp table's columns, from DESCRIBE.
+func (s *Session) describeTypes(ctx context.Context, table string, cols []colInfo) error {
 	rows, err := s.conn.QueryContext(ctx, "SELECT column_type FROM (DESCRIBE temp.main."+table+")")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
 	for i := 0; rows.Next() && i < len(cols); i++ {
 		if err := rows.Scan(&cols[i].typ); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return cols, rows.Err()
+	return rows.Err()
+}
+
+// withStmt prepares query on the session's connection and hands fn DuckDB's statement.
+func (s *Session) withStmt(ctx context.Context, query string, fn func(*duckdb.Stmt) error) error {
+	return s.conn.Raw(func(dc any) error {
+		st, err := dc.(driver.ConnPrepareContext).PrepareContext(ctx, query)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		ds, ok := st.(*duckdb.Stmt)
+		if !ok {
+			return fmt.Errorf("driver statement %T is not DuckDB's", st)
+		}
+		return fn(ds)
+	})
 }
 
 // load puts the rows of a result kept in Go into a temp table, so that the same SQL serves
@@ -683,16 +702,7 @@ func filterBool(v any, field string) (bool, error) {
 // cannot read arrives as text and its type name maps to String).
 func (s *Session) encode(ctx context.Context, query string, args []any, cols []colInfo, capacity int) ([]byte, error) {
 	var out []byte
-	err := s.conn.Raw(func(dc any) error {
-		st, err := dc.(driver.ConnPrepareContext).PrepareContext(ctx, query)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		ds, ok := st.(*duckdb.Stmt)
-		if !ok {
-			return fmt.Errorf("driver statement %T is not DuckDB's", st)
-		}
+	err := s.withStmt(ctx, query, func(ds *duckdb.Stmt) error {
 		named := make([]driver.NamedValue, len(args))
 		for i, a := range args {
 			named[i] = driver.NamedValue{Ordinal: i + 1, Value: a}

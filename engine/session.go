@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -270,57 +269,28 @@ func (r *result) pageQuery(offset, limit int64) string {
 // columns whose type the driver cannot read (VARIANT, TIME_NS), returning DuckDB's names for
 // those columns' types, and notes a column named rowid.
 func (s *Session) selectList(ctx context.Context, r *result) (types []string, err error) {
-	var names []string
-	var casts []bool
-	err = s.conn.Raw(func(dc any) error {
-		st, err := dc.(driver.ConnPrepareContext).PrepareContext(ctx, "SELECT * FROM temp.main."+r.table)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		ds, ok := st.(*duckdb.Stmt)
-		if !ok {
-			return fmt.Errorf("driver statement %T is not DuckDB's", st)
-		}
-		n, err := ds.ColumnCount()
-		if err != nil {
-			return err
-		}
-		for i := range n {
-			name, _ := ds.ColumnName(i)
-			if strings.EqualFold(name, "rowid") {
-				r.rowidColumn = true
-			}
-			ti, err := ds.ColumnTypeInfo(i)
-			names = append(names, name)
-			casts = append(casts, err != nil || !readable(ti))
-		}
-		return nil
-	})
-	if err != nil || !slices.Contains(casts, true) {
-		return nil, err
-	}
-	types = make([]string, len(names))
-	rows, err := s.conn.QueryContext(ctx, "SELECT column_type FROM (DESCRIBE temp.main."+r.table+")")
+	cols, err := s.driverColumns(ctx, r.table)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for i := 0; rows.Next() && i < len(types); i++ {
-		if err := rows.Scan(&types[i]); err != nil {
-			return nil, err
-		}
+	cast := false
+	for _, c := range cols {
+		r.rowidColumn = r.rowidColumn || strings.EqualFold(c.name, "rowid")
+		cast = cast || !c.readable
 	}
-	if err := rows.Err(); err != nil {
+	if !cast {
+		return nil, nil
+	}
+	if err := s.describeTypes(ctx, r.table, cols); err != nil {
 		return nil, err
 	}
-	sel := make([]string, len(names))
-	for i, name := range names {
-		sel[i] = quoteIdent(name)
-		if casts[i] {
+	types = make([]string, len(cols))
+	sel := make([]string, len(cols))
+	for i, c := range cols {
+		sel[i] = c.ident()
+		if !c.readable {
 			sel[i] = "CAST(" + sel[i] + " AS VARCHAR) AS " + sel[i]
-		} else {
-			types[i] = ""
+			types[i] = c.typ
 		}
 	}
 	r.sel = strings.Join(sel, ", ")
