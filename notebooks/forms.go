@@ -147,6 +147,18 @@ func SubstituteSQL(text string, values map[string][]string) (string, error) {
 		}
 		b.WriteString(text[last:f.start])
 		switch q := ctx[f.start]; q {
+		case '-':
+			// Commented out: a value there can only do harm (a newline or */ would end the
+			// comment), so the form stays as written.
+			b.WriteString(text[f.start:f.end])
+		case '$':
+			// Inside $tag$…$tag$ nothing escapes; a value without $ cannot end the string.
+			for _, v := range vals {
+				if strings.Contains(v, "$") {
+					return "", Errorf(EInvalid, "form %s: a value inside a $-quoted string cannot contain $", f.Name)
+				}
+			}
+			b.WriteString(strings.Join(vals, ","))
 		case '\'', 'E', '"':
 			esc := string(rune(q))
 			if q == 'E' {
@@ -175,8 +187,8 @@ func SubstituteSQL(text string, values map[string][]string) (string, error) {
 }
 
 // quoteContexts maps each byte offset of text to the quoting it is in: a single quote (a
-// string), 'E' (an E-string, where backslashes escape), '"' (a quoted identifier), '-' (a
-// comment) or 0.
+// string), 'E' (an E-string, where backslashes escape), '"' (a quoted identifier), '$' (a
+// dollar-quoted string), '-' (a line or block comment) or 0.
 func quoteContexts(text string) []byte {
 	ctx := make([]byte, len(text)+1)
 	for i := 0; i < len(text); {
@@ -189,6 +201,30 @@ func quoteContexts(text string) []byte {
 			}
 			fill(ctx, i, i+j, '-')
 			i += j
+		case c == '/' && strings.HasPrefix(text[i:], "/*"):
+			// Block comments nest in DuckDB, as in PostgreSQL.
+			j, depth := i+2, 1
+			for j < len(text) && depth > 0 {
+				switch {
+				case strings.HasPrefix(text[j:], "/*"):
+					depth, j = depth+1, j+2
+				case strings.HasPrefix(text[j:], "*/"):
+					depth, j = depth-1, j+2
+				default:
+					j++
+				}
+			}
+			fill(ctx, i, j, '-')
+			i = j
+		case c == '$' && (i == 0 || !isWordByte(text[i-1])) && dollarTag.MatchString(text[i:]):
+			tag := dollarTag.FindString(text[i:])
+			j := strings.Index(text[i+len(tag):], tag)
+			end := len(text)
+			if j >= 0 {
+				end = i + len(tag) + j
+			}
+			fill(ctx, i+len(tag), end, '$')
+			i = min(end+len(tag), len(text))
 		case c == '\'' || c == '"':
 			kind := c
 			backslash := false
@@ -219,6 +255,9 @@ func quoteContexts(text string) []byte {
 	}
 	return ctx
 }
+
+// dollarTag is the opening of a dollar-quoted string: $$ or $tag$.
+var dollarTag = regexp.MustCompile(`^\$([A-Za-z_][A-Za-z0-9_]*)?\$`)
 
 func fill(b []byte, from, to int, v byte) {
 	for k := from; k < to && k < len(b); k++ {

@@ -50,6 +50,11 @@ func TestSubstituteSQL(t *testing.T) {
 		{"select not an option", "select ${c=a,a|b}", map[string][]string{"c": {"z"}}, "", true},
 		{"twice", "select ${a=1}, ${a=1}", map[string][]string{"a": {"2"}}, "select '2', '2'", false},
 		{"dollar text untouched", "select '$5', ${x=1}", nil, "select '$5', '1'", false},
+		{"in a line comment", "select 1 -- ${o}\n", map[string][]string{"o": {"\ndrop table x; --"}}, "select 1 -- ${o}\n", false},
+		{"in a block comment", "select 1 /* a /* ${o} */ */", map[string][]string{"o": {"*/ drop table x; /*"}}, "select 1 /* a /* ${o} */ */", false},
+		{"in a dollar string", "select $q$${o}$q$", map[string][]string{"o": {"it's"}}, "select $q$it's$q$", false},
+		{"evil in a dollar string", "select $$${o}$$", map[string][]string{"o": {"$$; drop table x; --"}}, "", true},
+		{"after a dollar string", "select $$a$$, ${o=SEA}", nil, "select $$a$$, 'SEA'", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := SubstituteSQL(tc.text, tc.values)
