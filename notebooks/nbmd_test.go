@@ -195,6 +195,19 @@ func TestUniqueName(t *testing.T) {
 	}
 }
 
+// A folder path so long that no suffix fits is a conflict, not a panic.
+func TestUniqueNameNoRoom(t *testing.T) {
+	folder := strings.Repeat("a", 165) + "/" + strings.Repeat("b", 165) + "/" + strings.Repeat("c", 163)
+	name := folder + "/abcd"
+	if err := ValidateName(name); err != nil {
+		t.Fatalf("the test's name should be valid: %v", err)
+	}
+	_, err := UniqueName(name, "copy", func(string) bool { return true })
+	if ErrorCode(err) != EConflict {
+		t.Fatalf("UniqueName = %v, want a conflict", err)
+	}
+}
+
 // FuzzRoundTrip checks parse(encode(nb)) == nb for notebooks built from fuzzed parts.
 func FuzzRoundTrip(f *testing.F) {
 	f.Add("p1", "title", "md", "# hi", "x", "y")

@@ -102,9 +102,13 @@ func UniqueName(name, suffix string, taken func(string) bool) (string, error) {
 			tail += fmt.Sprintf(" %d", n)
 		}
 		b := base
-		for len(b)+len(tail) > MaxNameLen || (folder != "" && len(folder)+1+len(b)+len(tail) > MaxPathLen) {
+		for b != "" && (len(b)+len(tail) > MaxNameLen || (folder != "" && len(folder)+1+len(b)+len(tail) > MaxPathLen)) {
 			r := []rune(b)
 			b = strings.TrimSpace(string(r[:len(r)-1]))
+		}
+		if b == "" {
+			// The folder leaves no room for the suffix: the name cannot get one there.
+			break
 		}
 		cand := b + tail
 		if folder != "" {
