@@ -135,17 +135,19 @@ func (g *gzipped) serve(w http.ResponseWriter, r *http.Request, name string) boo
 	g.mu.Lock()
 	data, ok := g.files[name]
 	if !ok {
+		// Only files that exist are remembered: /static/ answers without auth, and a map
+		// entry per made-up name would grow without bound.
 		if raw, err := fs.ReadFile(g.assets, name); err == nil {
 			var b bytes.Buffer
 			zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
 			zw.Write(raw)
 			zw.Close()
 			data = b.Bytes()
+			if g.files == nil {
+				g.files = map[string][]byte{}
+			}
+			g.files[name] = data
 		}
-		if g.files == nil {
-			g.files = map[string][]byte{}
-		}
-		g.files[name] = data
 	}
 	g.mu.Unlock()
 	if data == nil {
