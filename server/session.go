@@ -776,6 +776,14 @@ func (ss *session) resultKernel(ctx context.Context, resultID string) (Kernel, s
 		return nil, "", fmt.Errorf("restore result %s: %w", resultID, err)
 	}
 	ss.mu.Lock()
+	if ss.runs[holder.pid] != holder {
+		// A new run replaced the kept one while it was being restored: nothing holds it now.
+		ss.mu.Unlock()
+		if d, ok := k.(Dropper); ok {
+			d.Drop(out.ResultID)
+		}
+		return nil, "", noResult(resultID)
+	}
 	holder.keptID = out.ResultID
 	ss.mu.Unlock()
 	return k, out.ResultID, nil
