@@ -121,7 +121,7 @@ func main() {
 		k.Close()
 		return d
 	}
-	pool, err := gokernel.NewPool(gokernel.Options{Path: abs, Dir: filepath.Join(dir, ".lakebook", "kernel-pool"), Private: private})
+	pool, err := gokernel.NewPool(gokernel.Options{Path: abs, Dir: filepath.Join(dir, ".lakebook", "kernel-pool")})
 	if err != nil {
 		log.Fatal(err)
 	}

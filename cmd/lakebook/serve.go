@@ -146,7 +146,7 @@ func (m *Main) Run(ctx context.Context) error {
 	// for a process start.
 	// Go kernels may not read or write the server's state (.lakebook), their own folder aside.
 	private := []string{filepath.Join(dir, ".lakebook")}
-	if m.kernels, err = gokernel.NewPool(gokernel.Options{Dir: filepath.Join(dir, ".lakebook", "kernel-pool"), Private: private}); err != nil {
+	if m.kernels, err = gokernel.NewPool(gokernel.Options{Dir: filepath.Join(dir, ".lakebook", "kernel-pool")}); err != nil {
 		return err
 	}
 	sql := newSharedSQL(m.engine)
