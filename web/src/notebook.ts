@@ -8,6 +8,7 @@ import { h, setText } from './dom';
 import type { EditFields } from './editsync';
 import { Connection, type ConnState, errorText } from './protocol';
 import { ParagraphView } from './paragraph';
+import { openShareDialog } from './sharedialog';
 import { applyEvent, isActive, type NotebookState, type Paragraph } from './state';
 import { toast } from './toast';
 import type { ChartSpec, RowsRequest, ServerEvent } from './types';
@@ -201,6 +202,7 @@ export class NotebookApp {
       summary: async (resultId: string) => (await this.conn.request('summary', { resultId })).columns ?? [],
       pivot: async (resultId: string, chart: ChartSpec) => (await this.conn.request('pivot', { resultId, chart })).pivot,
       downloadURL: (pid: string, format: string) => resultDownloadURL(this.id, pid, format),
+      share: (pid: string, live: boolean, anchor: HTMLElement) => openShareDialog(this.id, pid, live, anchor),
       run: (id: string) => void this.run(id),
       cancel: (id: string) => this.call(this.conn.request('cancel', { id }), 'Cancel failed'),
       runAbove: (id: string) => void this.runAll(id),

@@ -18,6 +18,8 @@ export interface ParagraphContext {
   pivot(resultId: string, chart: ChartSpec): Promise<PivotResult>;
   /** downloadURL is where paragraph id's latest table result downloads in format. */
   downloadURL(id: string, format: string): string;
+  /** share opens the share dialog for paragraph id; live says a live link may be made. */
+  share(id: string, live: boolean, anchor: HTMLElement): void;
   /** run flushes this paragraph's edits and runs it. */
   run(id: string): void;
   cancel(id: string): void;
@@ -164,6 +166,8 @@ export class ParagraphView {
         downloadURL: (format) => ctx.downloadURL(this.id, format),
         // A Go paragraph's nb.Show tables live on the server like SQL results.
         chartable: () => this.langSel.value === 'sql' || this.langSel.value === 'go',
+        // Only SQL can run again for a live link; the server refuses Go.
+        share: (anchor) => ctx.share(this.id, this.langSel.value === 'sql', anchor),
         toast: (m) => ctx.toast(m),
       },
       gotoError: (line, col) => {

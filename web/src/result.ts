@@ -8,7 +8,6 @@ import { parseChart, chartJSON } from './chart';
 import { ChartView } from './chartview';
 import { h } from './dom';
 import { ResultGrid } from './grid';
-import { openShareDialog } from './sharedialog';
 import type { ChartSpec, ColumnSummary, Output, PivotResult, Requests, RowsRequest } from './types';
 
 export interface ResultContext {
@@ -23,6 +22,8 @@ export interface ResultContext {
   downloadURL(format: string): string;
   /** chartable: the paragraph's results can be charted (SQL, Go's nb.Show). */
   chartable(): boolean;
+  /** share opens the share dialog for the paragraph's latest result, next to anchor. */
+  share(anchor: HTMLElement): void;
   toast(message: string): void;
 }
 
@@ -100,11 +101,7 @@ export class ResultView {
 
     // Share: a link to this chart (or table) for people without an account.
     const shareBtn = h('button', { type: 'button', class: 'btn small', testid: 'share', title: 'Make a link to this chart that anyone can open' }, 'Share');
-    shareBtn.addEventListener('click', () => {
-      const nb = document.querySelector<HTMLElement>('#app[data-notebook-id]')?.dataset['notebookId'] ?? '';
-      const pid = this.el.closest<HTMLElement>('[data-testid="paragraph"]')?.dataset['id'] ?? '';
-      openShareDialog(nb, pid, ctx.chartable(), shareBtn);
-    });
+    shareBtn.addEventListener('click', () => ctx.share(shareBtn));
     this.share = h('span', { class: 'menu-wrap' }, shareBtn);
     const bar = h('div', { class: 'result-bar' }, this.toggle, this.grid.info, h('span', { class: 'spacer' }), this.grid.statsButton, this.share, this.download);
     this.el = h('div', { class: 'out out-table', testid: 'output', 'data-type': 'table', 'data-view': 'table' }, bar, this.grid.el);
