@@ -8,6 +8,7 @@
 import { type ApiError, foldersAPI, notebooksAPI, notebookPath, trashAPI } from './api';
 import { byTestId, h } from './dom';
 import { debounce, renderResults } from './search';
+import { plural } from './stats';
 import { toast } from './toast';
 
 function message(err: unknown): string {
@@ -297,7 +298,7 @@ export function initListPage(root: ParentNode = document): void {
         collapsed.add(dest); // closed before, closed after
         localStorage.setItem(collapsedKey, JSON.stringify([...collapsed]));
       }
-      toast(`Moved ${res.renamed.length === 1 ? 'one notebook' : `${res.renamed.length} notebooks`} to “${dest}”`, 'info');
+      toast(`Moved ${plural(res.renamed.length, 'notebook')} to “${dest}”`, 'info');
     });
   }
 
@@ -329,12 +330,12 @@ export function initListPage(root: ParentNode = document): void {
 
   function emptyTrash(): Promise<void> {
     const n = root.querySelectorAll('[data-testid="trash-item"]').length;
-    if (!confirm(`Empty the trash? ${n === 1 ? 'One notebook' : `${n} notebooks`} will be deleted forever. This cannot be undone.`)) {
+    if (!confirm(`Empty the trash? ${plural(n, 'notebook')} will be deleted forever. This cannot be undone.`)) {
       return Promise.resolve();
     }
     return act('Could not empty the trash', async () => {
       const res = await trashAPI.empty();
-      toast(`Deleted ${res.deleted === 1 ? 'one notebook' : `${res.deleted} notebooks`} forever`, 'info');
+      toast(`Deleted ${plural(res.deleted, 'notebook')} forever`, 'info');
     });
   }
 

@@ -4,6 +4,7 @@
 
 import { h } from './dom';
 import { notebookPath } from './api';
+import { plural } from './stats';
 
 /** SearchMatch is one paragraph a search found (GET /api/notebooks?q=). */
 export interface SearchMatch {
@@ -82,10 +83,10 @@ export function renderResults(el: HTMLElement, hits: SearchHit[], query: string)
       li.append(snippet);
     }
     if (hit.matchCount > hit.matches.length) {
-      li.append(h('div', { class: 'hit-more' }, `and ${hit.matchCount - hit.matches.length} more paragraphs`));
+      li.append(h('div', { class: 'hit-more' }, `and ${plural(hit.matchCount - hit.matches.length, 'more paragraph', 'more paragraphs')}`));
     }
     if (hit.error) li.append(h('div', { class: 'nb-error' }, hit.error));
     list.append(li);
   }
-  el.append(h('p', { class: 'muted', testid: 'result-count' }, hits.length === 1 ? '1 notebook' : `${hits.length} notebooks`), list);
+  el.append(h('p', { class: 'muted', testid: 'result-count' }, plural(hits.length, 'notebook')), list);
 }
