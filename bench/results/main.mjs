@@ -104,7 +104,7 @@ try {
   };
   const ms = (x) => `${x.toFixed(0)} ms`;
   const mib = (x) => `${(x / (1 << 20)).toFixed(0)} MiB`;
-  const row = (name, xs, target) => console.log(`${name.padEnd(52)} ${ms(q(xs, 0.5)).padStart(8)} ${ms(q(xs, 0.99)).padStart(8)}   ${target}`);
+  const row = (name, xs, target) => console.log(`${name.padEnd(52)} ${ms(q(xs, 0.5)).padStart(8)} ${ms(q(xs, 1)).padStart(8)}   ${target}`);
   console.log(`lakebook results in Chromium, ${runs} runs each                    p50      max   target`);
   row('1M rows: Run → query finished', table.map((x) => x.query), '');
   row('1M rows: query finished → first rows painted', table.map((x) => x.shown), '≤ 300 ms');

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log"
 	"os"
-	"slices"
 	"time"
 
 	"github.com/lakebook/lakebook/engine"
@@ -61,7 +60,6 @@ func benchNBQuery(bin string) {
 			}
 			d[i] = time.Since(t0)
 		}
-		slices.Sort(d)
 		return d
 	}
 	goRuns := measure(func() error {
@@ -80,8 +78,8 @@ func benchNBQuery(bin string) {
 	sqlRuns := measure(func() error {
 		return sk.Run(ctx, "select count(*) from ("+nbQuerySQL+")", func(notebooks.Output) {})
 	})
-	p50 := func(d []time.Duration) time.Duration { return d[len(d)/2].Round(time.Millisecond) }
+	p50 := func(d []time.Duration) time.Duration { return quantile(d, 50).Round(time.Millisecond) }
 	fmt.Printf("%-14s p50 %8v   max %8v   (1M rows × 4 columns, %d MiB of Arrow; n=%d)\n", "nb.Query 1M",
-		p50(goRuns), goRuns[len(goRuns)-1].Round(time.Millisecond), ipcBytes>>20, *nbQueryRuns)
+		p50(goRuns), quantile(goRuns, 100).Round(time.Millisecond), ipcBytes>>20, *nbQueryRuns)
 	fmt.Printf("%-14s server side (query + Arrow encoding) p50 %v; the query alone in SQL p50 %v\n", "", p50(arrowRuns), p50(sqlRuns))
 }

@@ -45,10 +45,10 @@ func Start(bin, dir, token string, flags ...string) (*Server, error) {
 	return &Server{Host: m[1], token: token, cmd: cmd}, nil
 }
 
-// Close stops the process.
 // Pid is the server process's id.
 func (s *Server) Pid() int { return s.cmd.Process.Pid }
 
+// Close stops the process.
 func (s *Server) Close() error {
 	s.cmd.Process.Kill()
 	s.cmd.Wait()
