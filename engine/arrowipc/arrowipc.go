@@ -95,9 +95,6 @@ func NewEncoder(cols []notebooks.Column, opts Options) *Encoder {
 	return e
 }
 
-// Schema returns the Arrow schema of the stream.
-func (e *Encoder) Schema() *arrow.Schema { return e.schema }
-
 // Append adds one row; it must have a value (nil for NULL) for every column.
 func (e *Encoder) Append(row []any) error {
 	if len(row) != len(e.adds) {

@@ -66,9 +66,9 @@ func (h *nbHost) Query(sql string) ([]byte, error) {
 	return r.payload, err
 }
 
-func (h *nbHost) Register(name string, ipc []byte) (int64, error) {
+func (h *nbHost) Register(name string, ipc []byte) error {
 	_, err := h.call(message{Type: msgRegister, Text: name, payload: ipc})
-	return 0, err
+	return err
 }
 
 func (h *nbHost) ShowTable(ipc []byte, chart *notebooks.Chart) error {

@@ -25,7 +25,7 @@ type Host interface {
 	// Query runs sql in the notebook's SQL session and returns the result as Arrow IPC.
 	Query(sql string) ([]byte, error)
 	// Register makes an Arrow IPC stream the table name of the notebook's SQL session.
-	Register(name string, ipc []byte) (rows int64, err error)
+	Register(name string, ipc []byte) error
 	// ShowTable shows an Arrow IPC stream as a result table, as chart when chart is not nil.
 	ShowTable(ipc []byte, chart *notebooks.Chart) error
 	// Show shows an html output (sanitized by the server) or a "markdown" output (Text).
@@ -82,7 +82,7 @@ func Register(name string, v any) error {
 	if err != nil {
 		return fmt.Errorf("nb.Register(%q): %w", name, err)
 	}
-	if _, err := h.Register(name, data); err != nil {
+	if err := h.Register(name, data); err != nil {
 		return fmt.Errorf("nb.Register(%q): %w", name, err)
 	}
 	return nil
