@@ -117,6 +117,44 @@ func (ss *session) replaced(r *run) bool {
 	return ss.runs[r.pid] != r
 }
 
+// pruneKept removes the kept runs of notebooks that are gone for good: neither in the store
+// nor in its trash. It runs after a permanent deletion, which is rare; a notebook restored
+// under a new id leaves its old id's folder to the next one.
+func (s *Server) pruneKept(ctx context.Context) {
+	dir := s.opts.ResultsDir
+	if dir == "" {
+		return
+	}
+	keep := map[string]bool{}
+	list, err := s.opts.Store.List(ctx)
+	if err != nil {
+		return // unsure what exists: remove nothing
+	}
+	for _, n := range list {
+		keep[n.ID] = true
+	}
+	if t, ok := s.opts.Store.(Trash); ok {
+		entries, err := t.ListTrash(ctx)
+		if err != nil {
+			return
+		}
+		for _, e := range entries {
+			keep[e.NotebookID] = true
+		}
+	}
+	folders, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, f := range folders {
+		if f.IsDir() && safeID.MatchString(f.Name()) && !keep[f.Name()] {
+			if err := os.RemoveAll(filepath.Join(dir, f.Name())); err != nil {
+				s.log.Warn("remove kept results", slog.String("notebook", f.Name()), slog.Any("err", err))
+			}
+		}
+	}
+}
+
 // forget removes a deleted paragraph's kept run.
 func (ss *session) forget(pid string) {
 	if base := ss.keepPath(pid); base != "" {

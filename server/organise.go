@@ -45,6 +45,7 @@ func (s *Server) handleDeleteNotebook(w http.ResponseWriter, r *http.Request) er
 			return err
 		}
 		s.forget(id, "the notebook was deleted")
+		s.pruneKept(r.Context())
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
@@ -105,6 +106,7 @@ func (s *Server) handleDeleteFromTrash(w http.ResponseWriter, r *http.Request) e
 	if err := t.DeleteFromTrash(r.Context(), id); err != nil {
 		return err
 	}
+	s.pruneKept(r.Context())
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -118,6 +120,7 @@ func (s *Server) handleEmptyTrash(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	s.pruneKept(r.Context())
 	writeJSON(w, http.StatusOK, map[string]int{"deleted": n})
 	return nil
 }

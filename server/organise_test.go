@@ -362,3 +362,37 @@ func TestRenameFolder(t *testing.T) {
 		t.Errorf("list after refused moves = %q, want %q", got, want)
 	}
 }
+
+// Kept results go when their notebook is gone for good, not while it sits in the trash.
+func TestKeptResultsGoWithTheNotebook(t *testing.T) {
+	results := t.TempDir()
+	ts := newTestServerOpts(t, server.Options{ResultsDir: results})
+	trashed, kept := ts.create(t, "trashed"), ts.create(t, "kept")
+	for _, id := range []string{trashed.ID, kept.ID, "gone0000"} {
+		if err := os.MkdirAll(filepath.Join(results, id), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(results, id, "p.json"), []byte("{}"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exists := func(id string) bool {
+		_, err := os.Stat(filepath.Join(results, id))
+		return err == nil
+	}
+	if code := ts.call(t, "DELETE", "/api/notebooks/"+trashed.ID, nil, nil); code != 200 {
+		t.Fatalf("to the trash: %d", code)
+	}
+	if !exists(trashed.ID) {
+		t.Errorf("a trashed notebook's results went: it may be restored")
+	}
+	if code := ts.call(t, "DELETE", "/api/trash", nil, nil); code != 200 {
+		t.Fatalf("empty the trash: %d", code)
+	}
+	if exists(trashed.ID) || exists("gone0000") {
+		t.Errorf("results of notebooks gone for good are still there")
+	}
+	if !exists(kept.ID) {
+		t.Errorf("a live notebook's results went")
+	}
+}
