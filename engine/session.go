@@ -429,15 +429,7 @@ func (s *Session) Page(ctx context.Context, id string, offset, limit int64) ([][
 	}
 	page, err := s.read(ctx, r.pageQuery(offset, limit), int(limit), false)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, canceledOr(ctx, err)
-		}
-		var de *duckdb.Error
-		if errors.As(err, &de) && de.Type == duckdb.ErrorTypeCatalog {
-			// The user dropped the table, or rolled back the transaction that made it.
-			return nil, notebooks.Errorf(notebooks.ENotFound, "result %q no longer exists", id)
-		}
-		return nil, fmt.Errorf("engine: page %s: %w", id, err)
+		return nil, s.resultError(ctx, id, err)
 	}
 	return page.rows, nil
 }
