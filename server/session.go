@@ -694,10 +694,21 @@ func (ss *session) result(r *run) runView {
 	return v
 }
 
+// maxPageRows bounds one page of a result, as JSON rows or Arrow.
+const maxPageRows = 10000
+
+// checkPage refuses a page request before it reaches a kernel.
+func checkPage(offset, limit int64) error {
+	if offset < 0 || limit <= 0 || limit > maxPageRows {
+		return notebooks.Errorf(notebooks.EInvalid, "offset must be ≥ 0 and limit between 1 and %d", maxPageRows)
+	}
+	return nil
+}
+
 // page returns rows of a table output of one of this notebook's latest runs.
 func (ss *session) page(ctx context.Context, resultID string, offset, limit int64) ([][]any, error) {
-	if offset < 0 || limit <= 0 || limit > 10000 {
-		return nil, notebooks.Errorf(notebooks.EInvalid, "offset must be ≥ 0 and limit between 1 and 10000")
+	if err := checkPage(offset, limit); err != nil {
+		return nil, err
 	}
 	k, id, err := ss.resultKernel(ctx, resultID)
 	if err != nil {

@@ -307,11 +307,10 @@ func (s *Server) handleRequest(ctx context.Context, ss *session, c *client, req 
 	case "rows":
 		var v ResultViewer
 		var id string
-		if v, id, err = ss.viewer(ctx, req.ResultID); err != nil {
+		if err = checkPage(req.Offset, req.Limit); err != nil {
 			break
 		}
-		if req.Limit <= 0 || req.Limit > 10000 || req.Offset < 0 {
-			err = notebooks.Errorf(notebooks.EInvalid, "offset must be ≥ 0 and limit between 1 and 10000")
+		if v, id, err = ss.viewer(ctx, req.ResultID); err != nil {
 			break
 		}
 		var ipc []byte
