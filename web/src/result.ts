@@ -44,6 +44,7 @@ export class ResultView {
   private chart: ChartView | null = null;
   private readonly toggle: HTMLElement;
   private readonly download: HTMLElement;
+  private readonly hideDownloads: () => void;
   private readonly share: HTMLElement;
   private readonly tableBtn: HTMLButtonElement;
   private readonly chartBtn: HTMLButtonElement;
@@ -91,6 +92,7 @@ export class ResultView {
       menu.hidden = true;
       document.removeEventListener('mousedown', close);
     };
+    this.hideDownloads = hide;
     btn.addEventListener('click', () => {
       if (!menu.hidden) return hide();
       menu.hidden = false;
@@ -171,6 +173,7 @@ export class ResultView {
   }
 
   destroy(): void {
+    this.hideDownloads(); // an open menu's listener on the document would keep this view alive
     this.grid.destroy();
     this.chart?.destroy();
   }
