@@ -373,7 +373,11 @@ func (s *Session) describeTypes(ctx context.Context, table string, cols []colInf
 // withStmt prepares query on the session's connection and hands fn DuckDB's statement.
 func (s *Session) withStmt(ctx context.Context, query string, fn func(*duckdb.Stmt) error) error {
 	return s.conn.Raw(func(dc any) error {
-		st, err := dc.(driver.ConnPrepareContext).PrepareContext(ctx, query)
+		prep, ok := dc.(driver.ConnPrepareContext)
+		if !ok {
+			return fmt.Errorf("driver connection %T cannot prepare", dc)
+		}
+		st, err := prep.PrepareContext(ctx, query)
 		if err != nil {
 			return err
 		}

@@ -584,20 +584,7 @@ type readResult struct {
 // show it).
 func (s *Session) read(ctx context.Context, query string, keep int, countAll bool) (*readResult, error) {
 	rr := &readResult{}
-	err := s.conn.Raw(func(dc any) error {
-		prep, ok := dc.(driver.ConnPrepareContext)
-		if !ok {
-			return fmt.Errorf("driver connection %T cannot prepare", dc)
-		}
-		st, err := prep.PrepareContext(ctx, query)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		ds, ok := st.(*duckdb.Stmt)
-		if !ok {
-			return fmt.Errorf("driver statement %T is not DuckDB's", st)
-		}
+	err := s.withStmt(ctx, query, func(ds *duckdb.Stmt) error {
 		rr.typ, _ = ds.StatementType()
 		n, err := ds.ColumnCount()
 		if err != nil {
