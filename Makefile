@@ -2,6 +2,7 @@
 SHELL := /bin/bash
 GO ?= go
 BIN := bin/lakebook
+KERNEL := bin/lakebook-kernel
 WORKSPACE ?= workspace
 ADDR ?= 127.0.0.1:8080
 DATA := node_modules/vega-datasets/data
@@ -13,7 +14,7 @@ WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/build.mjs package-l
 run: build $(WORKSPACE)/data/flights-3m.parquet $(WORKSPACE)/data/airports.csv
 	./$(BIN) serve --addr $(ADDR) --dir $(WORKSPACE)
 
-build: $(BIN)
+build: $(BIN) $(KERNEL)
 
 node_modules/.stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -32,6 +33,10 @@ templ:
 $(BIN): web/dist/app.js $(GO_SOURCES)
 	$(GO) tool templ generate -path web
 	$(GO) build -o $(BIN) ./cmd/lakebook
+
+# The Go kernel on its own, without cgo: the server runs it when it lies beside bin/lakebook.
+$(KERNEL): $(GO_SOURCES)
+	CGO_ENABLED=0 $(GO) build -o $(KERNEL) ./cmd/lakebook-kernel
 
 $(WORKSPACE)/data/%: node_modules/.stamp
 	mkdir -p $(WORKSPACE)/data

@@ -96,14 +96,18 @@ func main() {
 		}
 		rtt[c.name] = d
 	}
-	// The notebook's Go kernel, as the server runs it: its binary's pages are shared with the
-	// server, which Pss accounts for.
+	// The notebook's Go kernel, as the server runs it.
 	mem, err := memory(notebookKernel(srv.Pid()))
 	if err != nil {
 		log.Fatalf("kernel memory: %v", err)
 	}
 
+	// Kernels started here run the binary the server runs: the standalone kernel beside it when
+	// there is one.
 	abs, _ := filepath.Abs(bin)
+	if k := gokernel.Standalone(abs); k != "" {
+		abs = k
+	}
 	private := []string{filepath.Join(dir, ".lakebook")}
 	opts := func(i int) gokernel.Options {
 		return gokernel.Options{Path: abs, Dir: filepath.Join(dir, ".lakebook", "kernels", fmt.Sprint("bench-", i)), Private: private}
@@ -140,5 +144,5 @@ func main() {
 	jup, note := measureJupyter(*python, *n)
 	report(os.Stdout, rtt, fromPool, cold, mem, jup, note, *n)
 
-	benchNBQuery(bin)
+	benchNBQuery(abs)
 }

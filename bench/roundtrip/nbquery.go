@@ -23,7 +23,7 @@ const nbQuerySQL = `select range as id, range * 0.5 as amount, 'origin-' || (ran
 // benchNBQuery measures a Go paragraph that queries a million rows into Go with nb.Query and
 // reads two columns as slices: the SQL run and Arrow encoding in the server, the bytes through
 // the kernel's pipe, and the decoding in the kernel. The query alone, in SQL, is the floor.
-func benchNBQuery(bin string) {
+func benchNBQuery(kernel string) {
 	if *nbQueryRuns <= 0 {
 		return
 	}
@@ -43,7 +43,7 @@ func benchNBQuery(bin string) {
 		log.Fatal(err)
 	}
 	defer sk.Close()
-	k, err := gokernel.Start(ctx, gokernel.Options{Path: bin, Dir: dir, Data: struct{ gokernel.Data }{sk}})
+	k, err := gokernel.Start(ctx, gokernel.Options{Path: kernel, Dir: dir, Data: struct{ gokernel.Data }{sk}})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -162,7 +162,7 @@ func report(w io.Writer, rtt map[string][]time.Duration, fromPool, cold []time.D
 	_ = tw.Flush()
 	fmt.Fprintf(w, "round trips: n=%d after 20 warm-up runs; lakebook over the websocket through the server, Jupyter directly over ZMQ (execute until idle)\n", n)
 	fmt.Fprintf(w, "ready kernel: until the first `1+1` came back (lakebook, n=%d each; confined with Landlock where available) or until kernel_info (Jupyter, n=%d)\n", len(cold), len(jStart))
-	fmt.Fprintln(w, "RSS: the lakebook kernel after its runs, its binary's pages shared with the server; * marks a missed target")
+	fmt.Fprintln(w, "RSS: the notebook's kernel process (bin/lakebook-kernel when built) after its runs; * marks a missed target")
 	if note != "" {
 		fmt.Fprintln(w, note)
 	}

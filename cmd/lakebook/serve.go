@@ -146,7 +146,13 @@ func (m *Main) Run(ctx context.Context) error {
 	// for a process start.
 	// Go kernels may not read or write the server's state (.lakebook), their own folder aside.
 	private := []string{filepath.Join(dir, ".lakebook")}
-	if m.kernels, err = gokernel.NewPool(gokernel.Options{Dir: filepath.Join(dir, ".lakebook", "kernel-pool")}); err != nil {
+	// The standalone kernel binary, when it was built beside this one, keeps each kernel's
+	// memory to a third; without it the server runs itself as `lakebook kernel`.
+	var kernelPath string
+	if exe, err := os.Executable(); err == nil {
+		kernelPath = gokernel.Standalone(exe)
+	}
+	if m.kernels, err = gokernel.NewPool(gokernel.Options{Path: kernelPath, Dir: filepath.Join(dir, ".lakebook", "kernel-pool")}); err != nil {
 		return err
 	}
 	sql := newSharedSQL(m.engine)
@@ -159,7 +165,7 @@ func (m *Main) Run(ctx context.Context) error {
 			if err != nil {
 				return nil, err
 			}
-			k, err := m.kernels.Start(ctx, gokernel.Options{Dir: filepath.Join(kernelsDir, notebookID), Data: data, Private: private})
+			k, err := m.kernels.Start(ctx, gokernel.Options{Path: kernelPath, Dir: filepath.Join(kernelsDir, notebookID), Data: data, Private: private})
 			if err != nil {
 				data.Close()
 				return nil, err

@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -87,6 +88,21 @@ func (o Options) withDefaults() (Options, error) {
 		o.MaxTableBytes = DefaultMaxTableBytes
 	}
 	return o, nil
+}
+
+// StandaloneName is the file name of the standalone kernel binary (cmd/lakebook-kernel).
+const StandaloneName = "lakebook-kernel"
+
+// Standalone returns the path of the standalone kernel binary when one lies beside exe (the
+// server's executable), for Options.Path: kernels then run without the server's code mapped in.
+// It returns "" when there is none, and the server runs itself as `lakebook kernel`. The
+// standalone binary ignores the default argument "kernel".
+func Standalone(exe string) string {
+	p := filepath.Join(filepath.Dir(exe), StandaloneName)
+	if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0 {
+		return ""
+	}
+	return p
 }
 
 // kernelEnv drops the variables a kernel must not see.

@@ -50,17 +50,44 @@ func (w workspace) options() gokernel.Options {
 	return gokernel.Options{Dir: w.own, Private: []string{w.state}, Env: append(os.Environ(), "TMPDIR="+w.tmp)}
 }
 
+// kernelBinary is an executable that runs the kernel child.
+type kernelBinary struct{ name, path string }
+
+// kernelBinaries are the kernel executables to test: this test binary (cgo, so Landlock goes
+// through libpsx) and, when LAKEBOOK_BIN names a built server, the standalone kernel beside it
+// (no cgo, so through the Go runtime), which the server runs.
+func kernelBinaries(t testing.TB) []kernelBinary {
+	t.Helper()
+	bins := []kernelBinary{{name: "test binary"}}
+	if server := os.Getenv("LAKEBOOK_BIN"); server != "" {
+		p := gokernel.Standalone(server)
+		if p == "" {
+			t.Fatalf("LAKEBOOK_BIN=%s but no %s beside it: `make build` builds both", server, gokernel.StandaloneName)
+		}
+		bins = append(bins, kernelBinary{name: gokernel.StandaloneName, path: p})
+	}
+	return bins
+}
+
 // TestConfinement: with Landlock, a Go paragraph cannot read the server's state, another
 // notebook's kernel folder or the server's environment, while the workspace's data, its own
-// folder and its temporary folder work.
+// folder and its temporary folder work; in every kernel binary.
 func TestConfinement(t *testing.T) {
 	abi, err := ll.LandlockGetABIVersion()
 	if err != nil || abi < 1 {
 		t.Skipf("this Linux kernel offers no Landlock (%v): kernels run unconfined here", err)
 	}
 	t.Logf("Landlock ABI %d", abi)
+	for _, b := range kernelBinaries(t) {
+		t.Run(b.name, func(t *testing.T) { testConfinement(t, b.path) })
+	}
+}
+
+func testConfinement(t *testing.T, kernelPath string) {
 	w := newWorkspace(t)
-	k := startKernel(t, w.options())
+	opts := w.options()
+	opts.Path = kernelPath
+	k := startKernel(t, opts)
 	const denied = "permission denied"
 	for _, tc := range []struct{ name, code, want string }{
 		{"server state", fmt.Sprintf("_, err := os.ReadFile(%q)\nerr", filepath.Join(w.state, "catalog.json")), denied},
