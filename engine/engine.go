@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -85,6 +86,7 @@ type Engine struct {
 	cat        *catalog.Catalog
 	cache      *cache.Cache
 	admit      *admission
+	layouts    sync.Map // layoutKey → *pqrange.Layout: where Parquet objects keep their columns
 }
 
 // Open opens the engine's database and configures it for the workspace.

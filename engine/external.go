@@ -332,7 +332,7 @@ func (s *Session) writeBack(ctx context.Context, text string, sp stmtSpan, x *ex
 	out := filepath.Join(tmp, "out")
 	qsp := stmtSpan{Start: sp.Start + x.query, End: sp.End}
 	query := text[qsp.Start:qsp.End]
-	done, err := s.bringIn(ctx, query, rs)
+	done, _, err := s.bringIn(ctx, query, rs, true) // no retry for a write: whole files
 	if err != nil {
 		return nil, atStatement(err, text, qsp, multi)
 	}

@@ -1,9 +1,13 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"maps"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -15,6 +19,7 @@ import (
 	"github.com/lakebook/lakebook/engine/catalog"
 	"github.com/lakebook/lakebook/engine/crawl"
 	"github.com/lakebook/lakebook/engine/objstore"
+	"github.com/lakebook/lakebook/engine/pqrange"
 	"github.com/lakebook/lakebook/engine/prune"
 	"github.com/lakebook/lakebook/notebooks"
 )
@@ -111,20 +116,56 @@ func schemaOnly(stmt string) bool {
 		toks[0].is("SHOW") && len(toks) > 1 && !toks[1].is("TABLES") && !toks[1].is("ALL"))
 }
 
+// lakeRun runs fn with the catalog tables stmt names brought in (bringIn) and taken out after.
+// bringErr is bringIn's failure, runErr fn's. When fn fails on a sparse copy (DuckDB read a part
+// of a Parquet file lakebook did not fetch, which the statement's columns said it would not),
+// fn runs once more over whole files: a statement must never fail for the cache's sake.
+func (s *Session) lakeRun(ctx context.Context, stmt string, rs *runState, fn func() error) (bringErr, runErr error) {
+	for _, whole := range []bool{false, true} {
+		done, sparse, err := s.bringIn(ctx, stmt, rs, whole)
+		if err != nil {
+			return err, nil
+		}
+		err = fn()
+		done()
+		if err == nil || ctx.Err() != nil || !mentionsAny(err, sparse) {
+			return nil, err
+		}
+		slog.Warn("engine: a statement failed on sparse copies; running it over whole files", "err", err)
+	}
+	panic("unreachable")
+}
+
+// mentionsAny reports whether err's message names one of paths.
+func mentionsAny(err error, paths []string) bool {
+	msg := err.Error()
+	for _, p := range paths {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // bringIn defines the catalog tables stmt uses as temp views over local copies of the files it
-// needs. The returned func drops the views and unpins the cached files; call it when the
+// needs: of Parquet files in object storage, only the parts holding the columns stmt references
+// (sparse copies, whose paths it returns), unless whole is set or stmt may read columns it does
+// not name. The returned func drops the views and unpins the cached files; call it when the
 // statement is done.
-func (s *Session) bringIn(ctx context.Context, stmt string, rs *runState) (func(), error) {
+func (s *Session) bringIn(ctx context.Context, stmt string, rs *runState, whole bool) (done func(), sparse []string, err error) {
 	tables := s.lakeTables(stmt)
 	if len(tables) == 0 {
-		return func() {}, nil
+		return func() {}, nil, nil
 	}
-	need := s.plan(ctx, stmt, tables)
+	need, cols := s.plan(ctx, stmt, tables)
+	if whole {
+		cols.All = true
+	}
 	var (
 		views  []string
 		leases []*cache.Lease
 	)
-	done := func() {
+	done = func() {
 		for _, v := range views {
 			// A failure leaves a view over files that may be evicted: the next statement
 			// naming the table replaces it, so it is not worth failing the run for.
@@ -137,6 +178,8 @@ func (s *Session) bringIn(ctx context.Context, stmt string, rs *runState) (func(
 	type want struct {
 		t     *catalog.Table
 		files []crawl.File
+		objs  []cache.Object // nil for a table in a local folder
+		store *objstore.Store
 	}
 	var wants []want
 	var totalFiles int
@@ -146,23 +189,47 @@ func (s *Session) bringIn(ctx context.Context, stmt string, rs *runState) (func(
 		if !used {
 			continue
 		}
-		var files []crawl.File
+		w := want{t: t}
 		for i := range t.Files {
 			if keep(&t.Files[i]) {
-				files = append(files, t.Files[i])
-				totalBytes += t.Files[i].Size
+				w.files = append(w.files, t.Files[i])
 			}
 		}
-		totalFiles += len(files)
-		rs.stats.FilesScanned += len(files)
-		rs.stats.FilesPruned += len(t.Files) - len(files)
-		wants = append(wants, want{t, files})
+		totalFiles += len(w.files)
+		rs.stats.FilesScanned += len(w.files)
+		rs.stats.FilesPruned += len(t.Files) - len(w.files)
+		if _, ok := catalog.LocalDir(t.URL); ok {
+			for _, f := range w.files {
+				totalBytes += f.Size
+			}
+		} else if len(w.files) > 0 {
+			if w.store, err = s.e.cat.Store(ctx, t.URL); err != nil {
+				done()
+				return nil, nil, err
+			}
+			if w.objs, err = s.objects(ctx, w.store, t, w.files, cols, rs); err != nil {
+				done()
+				if ctx.Err() != nil {
+					return nil, nil, notebooks.Errorf(notebooks.ECanceled, "query canceled")
+				}
+				return nil, nil, fetchError(t, err)
+			}
+			for _, o := range w.objs {
+				if o.Ranges == nil {
+					totalBytes += o.Size
+				}
+				for _, r := range o.Ranges {
+					totalBytes += r.Len
+				}
+			}
+		}
+		wants = append(wants, w)
 	}
 	rs.stats.BytesScanned += totalBytes
 
 	prog := notebooks.Progress{Phase: notebooks.PhaseFetching, FilesTotal: totalFiles, BytesTotal: totalBytes}
 	for _, w := range wants {
-		paths, lease, err := s.local(ctx, w.t, w.files, rs, prog)
+		paths, lease, err := s.local(ctx, w.t, w.files, w.store, w.objs, rs, prog)
 		if lease != nil {
 			leases = append(leases, lease)
 			prog.Files += lease.Stats.Files
@@ -170,24 +237,30 @@ func (s *Session) bringIn(ctx context.Context, stmt string, rs *runState) (func(
 		}
 		if err != nil {
 			done()
-			return nil, err
+			return nil, nil, err
+		}
+		for i, o := range w.objs {
+			if o.Ranges != nil {
+				sparse = append(sparse, paths[i])
+			}
 		}
 		if _, err := s.conn.ExecContext(ctx, viewSQL(w.t, w.files, paths)); err != nil {
 			done()
-			return nil, canceledOr(ctx, notebooks.Errorf(notebooks.ERun, "table %s: %s", w.t.Name, duckMessage(err)))
+			return nil, nil, canceledOr(ctx, notebooks.Errorf(notebooks.ERun, "table %s: %s", w.t.Name, duckMessage(err)))
 		}
 		views = append(views, w.t.Name)
 	}
 	rs.report(notebooks.Progress{Phase: notebooks.PhaseRunning, Files: prog.Files, FilesTotal: totalFiles, Bytes: prog.Bytes, BytesTotal: totalBytes})
-	return done, nil
+	return done, sparse, nil
 }
 
-// plan returns, per table, whether the statement uses it and which files it may read.
-func (s *Session) plan(ctx context.Context, stmt string, tables []*catalog.Table) func(*catalog.Table) (keep func(*crawl.File) bool, used bool) {
+// plan returns, per table, whether the statement uses it and which files it may read, and the
+// columns the statement references.
+func (s *Session) plan(ctx context.Context, stmt string, tables []*catalog.Table) (func(*catalog.Table) (keep func(*crawl.File) bool, used bool), prune.Columns) {
 	all := func(*crawl.File) bool { return true }
 	none := func(*crawl.File) bool { return false }
 	if schemaOnly(stmt) {
-		return func(*catalog.Table) (func(*crawl.File) bool, bool) { return none, true }
+		return func(*catalog.Table) (func(*crawl.File) bool, bool) { return none, true }, prune.Columns{All: true}
 	}
 	lookup := func(name string) (*prune.Table, bool) {
 		for _, t := range tables {
@@ -201,7 +274,7 @@ func (s *Session) plan(ctx context.Context, stmt string, tables []*catalog.Table
 	if err != nil {
 		// Not a SELECT (CREATE TABLE … AS, COPY, INSERT), or not understood: read everything
 		// the statement names, which is never wrong.
-		return func(*catalog.Table) (func(*crawl.File) bool, bool) { return all, true }
+		return func(*catalog.Table) (func(*crawl.File) bool, bool) { return all, true }, prune.Columns{All: true}
 	}
 	return func(t *catalog.Table) (func(*crawl.File) bool, bool) {
 		for name, n := range p.Tables {
@@ -211,12 +284,108 @@ func (s *Session) plan(ctx context.Context, stmt string, tables []*catalog.Table
 		}
 		// The name appeared only as a column or an alias.
 		return nil, false
+	}, p.Columns
+}
+
+// objects are the cache objects for files of t in store: for Parquet files, when cols names
+// what the statement reads, only the ranges of those columns (pqrange).
+func (s *Session) objects(ctx context.Context, store *objstore.Store, t *catalog.Table, files []crawl.File, cols prune.Columns, rs *runState) ([]cache.Object, error) {
+	objs := make([]cache.Object, len(files))
+	footers := make([]int64, len(files))
+	for i, f := range files {
+		objs[i] = cache.Object{Key: f.Key, Size: f.Size, ETag: f.ETag, Name: f.Key}
+		footers[i] = f.Footer
 	}
+	if cols.All || t.Format != crawl.FormatParquet {
+		return objs, nil
+	}
+	layouts, fetched, err := s.e.layoutsOf(ctx, store, objs, footers)
+	rs.stats.BytesFetched += fetched
+	if err != nil {
+		return nil, err
+	}
+	names := slices.Collect(maps.Keys(cols.Names))
+	for i := range objs {
+		if l := layouts[i]; l != nil {
+			objs[i].Ranges = l.Ranges(names)
+		}
+	}
+	return objs, nil
+}
+
+// footerGuess is how many bytes at the end of a Parquet object the first read of its footer
+// takes when the catalog does not know the footer's size (tables crawled before it kept it):
+// most footers fit; a larger one takes a second read of its exact size.
+const footerGuess = objstore.DefaultTail
+
+// layoutsOf returns the layouts of Parquet objects, reading the footers it does not know yet
+// (footers[i] is the size of objs[i]'s, 0 if unknown) from sparse copies of the objects' tails,
+// and keeps them; and the bytes it fetched. A nil layout means the object is fetched whole: its
+// footer does not parse, and DuckDB will say what is wrong with it.
+func (e *Engine) layoutsOf(ctx context.Context, store *objstore.Store, objs []cache.Object, footers []int64) (layouts []*pqrange.Layout, fetched int64, err error) {
+	layouts = make([]*pqrange.Layout, len(objs))
+	tails := make([]int64, len(objs)) // bytes of tail to read
+	var todo []int
+	for i, o := range objs {
+		if l, ok := e.layouts.Load(layoutKey(store, o)); ok {
+			layouts[i] = l.(*pqrange.Layout)
+			continue
+		}
+		tails[i] = min(o.Size, cmp.Or(footers[i], footerGuess))
+		todo = append(todo, i)
+	}
+	for round := 0; len(todo) > 0 && round < 2; round++ {
+		req := make([]cache.Object, len(todo))
+		for j, i := range todo {
+			req[j] = objs[i]
+			req[j].Ranges = []objstore.Range{{Off: objs[i].Size - tails[i], Len: tails[i]}}
+		}
+		// The statement's own fetch asks for the footers again, so they need no pin here.
+		lease, err := e.cache.Fetch(ctx, store, req, nil)
+		if err != nil {
+			return nil, fetched, err
+		}
+		fetched += lease.Stats.BytesFetched
+		var again []int
+		for j, i := range todo {
+			l, err := readLayout(lease.Paths[j], objs[i].Size, tails[i])
+			var short *pqrange.ShortTailError
+			switch {
+			case errors.As(err, &short) && round == 0:
+				tails[i] = short.Need
+				again = append(again, i)
+			case err == nil:
+				layouts[i] = l
+				e.layouts.Store(layoutKey(store, objs[i]), l)
+			}
+		}
+		lease.Release()
+		todo = again
+	}
+	return layouts, fetched, nil
+}
+
+// readLayout parses the layout from the last n bytes of the local copy at path.
+func readLayout(path string, size, n int64) (*pqrange.Layout, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	tail := make([]byte, n)
+	if _, err := f.ReadAt(tail, size-n); err != nil {
+		return nil, err
+	}
+	return pqrange.Parse(tail, size)
+}
+
+func layoutKey(store *objstore.Store, o cache.Object) string {
+	return store.URL() + "\x00" + o.Key + "\x00" + o.ETag
 }
 
 // local returns local paths for files of t: the files themselves for a table in a local
-// folder, else copies in the cache, pinned by the returned lease.
-func (s *Session) local(ctx context.Context, t *catalog.Table, files []crawl.File, rs *runState, base notebooks.Progress) ([]string, *cache.Lease, error) {
+// folder, else copies of objs in the cache, pinned by the returned lease.
+func (s *Session) local(ctx context.Context, t *catalog.Table, files []crawl.File, store *objstore.Store, objs []cache.Object, rs *runState, base notebooks.Progress) ([]string, *cache.Lease, error) {
 	if dir, ok := catalog.LocalDir(t.URL); ok {
 		paths := make([]string, len(files))
 		for i, f := range files {
@@ -224,13 +393,8 @@ func (s *Session) local(ctx context.Context, t *catalog.Table, files []crawl.Fil
 		}
 		return paths, nil, nil
 	}
-	store, err := s.e.cat.Store(ctx, t.URL)
-	if err != nil {
-		return nil, nil, err
-	}
-	objs := make([]cache.Object, len(files))
-	for i, f := range files {
-		objs[i] = cache.Object{Key: f.Key, Size: f.Size, ETag: f.ETag, Name: f.Key}
+	if len(objs) == 0 {
+		return nil, nil, nil
 	}
 	rs.report(base)
 	lease, err := s.e.cache.Fetch(ctx, store, objs, func(p cache.Progress) {
@@ -250,7 +414,7 @@ func (s *Session) local(ctx context.Context, t *catalog.Table, files []crawl.Fil
 	return lease.Paths, lease, nil
 }
 
-var objectIn = regexp.MustCompile(`download (\S+?): `)
+var objectIn = regexp.MustCompile(`(?:download|read) (\S+?): `)
 
 // fetchError says which object of which table could not be fetched, and what to do about it.
 func fetchError(t *catalog.Table, err error) error {

@@ -152,12 +152,12 @@ func (s *Session) run(ctx context.Context, text string, rs *runState) (*Result, 
 			return nil, notebooks.Errorf(notebooks.ERun, "this paragraph could not be split into statements; put CREATE EXTERNAL TABLE and the like in a paragraph of their own")
 		}
 		// The lexer and DuckDB disagree: let DuckDB split, and read the last result directly.
-		done, err := s.bringIn(ctx, text, rs)
-		if err != nil {
-			return nil, err
-		}
-		defer done()
-		return s.direct(ctx, text, text, stmtSpan{0, len(text)}, false)
+		var res *Result
+		bringErr, err := s.lakeRun(ctx, text, rs, func() (err error) {
+			res, err = s.direct(ctx, text, text, stmtSpan{0, len(text)}, false)
+			return err
+		})
+		return res, cmp.Or(bringErr, err)
 	}
 	multi := len(spans) > 1
 	for i, sp := range spans[:len(spans)-1] {
@@ -168,12 +168,13 @@ func (s *Session) run(ctx context.Context, text string, rs *runState) (*Result, 
 			continue
 		}
 		stmt := text[sp.Start:sp.End]
-		done, err := s.bringIn(ctx, stmt, rs)
-		if err != nil {
-			return nil, atStatement(err, text, sp, multi)
+		bringErr, err := s.lakeRun(ctx, stmt, rs, func() error {
+			_, err := s.conn.ExecContext(ctx, stmt)
+			return err
+		})
+		if bringErr != nil {
+			return nil, atStatement(bringErr, text, sp, multi)
 		}
-		_, err = s.conn.ExecContext(ctx, stmt)
-		done()
 		if err != nil {
 			return nil, s.fail(ctx, err, text, execText{sql: stmt, span: sp}, multi)
 		}
@@ -182,12 +183,15 @@ func (s *Session) run(ctx context.Context, text string, rs *runState) (*Result, 
 	if x := ext[len(spans)-1]; x != nil {
 		return s.external(ctx, text, last, x, rs, multi)
 	}
-	done, err := s.bringIn(ctx, text[last.Start:last.End], rs)
-	if err != nil {
-		return nil, atStatement(err, text, last, multi)
+	var res *Result
+	bringErr, err := s.lakeRun(ctx, text[last.Start:last.End], rs, func() (err error) {
+		res, err = s.last(ctx, text, last, multi)
+		return err
+	})
+	if bringErr != nil {
+		return nil, atStatement(bringErr, text, last, multi)
 	}
-	defer done()
-	return s.last(ctx, text, last, multi)
+	return res, err
 }
 
 // split is splitStatements; tests replace it to exercise the fallback.

@@ -86,12 +86,21 @@ type Cache struct {
 	busy    map[string]int // hash dir → downloads writing into it; eviction leaves it in place
 }
 
-// entry is one complete local copy.
+// entry is one local copy: complete, or sparse (sparse.go).
 type entry struct {
-	rel  string // slash path relative to Dir: <h[:2]>/<h>/<Name>
-	size int64
-	pins int           // leases (and Fetches in progress) holding it
-	elem *list.Element // in Cache.lru; nil once the entry left the index
+	rel    string // slash path relative to Dir: <h[:2]>/<h>/<Name>
+	size   int64  // bytes held: the object's size, or a sparse entry's ranges
+	pins   int    // leases (and Fetches in progress) holding it
+	sparse *sparseEntry
+	elem   *list.Element // in Cache.lru; nil once the entry left the index
+}
+
+// length is the size of the entry's file.
+func (e *entry) length() int64 {
+	if e.sparse != nil {
+		return e.sparse.length
+	}
+	return e.size
 }
 
 // Open opens (or creates) the cache in opts.Dir. It rebuilds the index from
@@ -133,16 +142,22 @@ func Open(opts Options) (*Cache, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, f := range found {
-		c.addLocked(&entry{rel: f.rel, size: f.size})
+		e := &entry{rel: f.rel, size: f.size}
+		if f.sparse != nil {
+			e.size = totalLen(f.sparse.Have)
+			e.sparse = &sparseEntry{length: f.sparse.Size, have: f.sparse.Have}
+		}
+		c.addLocked(e)
 	}
 	c.evictLocked()
 	return c, nil
 }
 
 type foundFile struct {
-	rel   string
-	size  int64
-	mtime time.Time
+	rel    string
+	size   int64
+	mtime  time.Time
+	sparse *sparseState // the entry's ranges when it is sparse
 }
 
 // scan walks the hash directories of the cache. Anything not shaped like an
@@ -167,6 +182,18 @@ func (c *Cache) scan() ([]foundFile, error) {
 				continue
 			}
 			root := filepath.Join(c.dir, p.Name(), h)
+			// A sparse entry's state file names the ranges its file holds; one that cannot
+			// be read, or does not match its file, takes the entry with it.
+			var sparse *sparseState
+			if st, err := readState(filepath.Join(root, haveName)); err == nil && len(st.Have) > 0 {
+				sparse = &st
+			} else if err == nil || !errors.Is(err, fs.ErrNotExist) {
+				if err := os.RemoveAll(root); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			first := len(found)
 			var dirs []string
 			err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 				if err != nil {
@@ -191,11 +218,18 @@ func (c *Cache) scan() ([]foundFile, error) {
 				if err != nil {
 					return err
 				}
-				found = append(found, foundFile{rel: rel, size: fi.Size(), mtime: fi.ModTime()})
+				found = append(found, foundFile{rel: rel, size: fi.Size(), mtime: fi.ModTime(), sparse: sparse})
 				return nil
 			})
 			if err != nil {
 				return nil, err
+			}
+			if sparse != nil && (len(found)-first != 1 || found[first].size != sparse.Size) {
+				found = found[:first]
+				if err := os.RemoveAll(root); err != nil {
+					return nil, err
+				}
+				continue
 			}
 			// Deepest first: directories emptied by a crash (or by the
 			// partial files just removed) go, up to the hash directory.
@@ -284,6 +318,9 @@ func (c *Cache) removeLocked(e *entry, deleteFile bool) {
 	}
 	path := c.abs(e.rel)
 	os.Remove(path) // best effort: a vanished file is what we want anyway
+	if e.sparse != nil {
+		os.Remove(c.havePath(e.rel))
+	}
 	if c.busy[hashOf(e.rel)] > 0 {
 		return // a download is creating directories under this hash
 	}

@@ -26,6 +26,9 @@ type Object struct {
 	// path segments, so it is kept verbatim. It must not be empty, absolute,
 	// contain "." or ".." or empty segments, or segments starting with a dot.
 	Name string
+	// Ranges, when not nil, are the only bytes needed: the copy is then a sparse file of Size
+	// bytes holding at least these ranges (see sparse.go), kept apart from a whole copy.
+	Ranges []objstore.Range
 }
 
 // Progress is a Fetch's progress. Bytes counts bytes done: hits count at
@@ -84,6 +87,16 @@ type request struct {
 	path  string // absolute
 	e     *entry // pinned once resolved
 	hit   bool
+
+	fetched int64 // bytes a sparse fill downloaded
+}
+
+// want is the bytes the request needs.
+func (r *request) want() int64 {
+	if r.obj.Ranges != nil {
+		return totalLen(r.obj.Ranges)
+	}
+	return r.obj.Size
 }
 
 // where names the object in errors.
@@ -116,16 +129,26 @@ func (c *Cache) Fetch(ctx context.Context, store *objstore.Store, objs []Object,
 		if err != nil {
 			return nil, err
 		}
+		if o.Ranges != nil {
+			if err := checkRanges(store, o); err != nil {
+				return nil, err
+			}
+			o.Ranges = objstore.MergeRanges(o.Ranges, 0)
+		}
 		j, ok := byRel[rel]
 		if !ok {
 			j = len(reqs)
 			byRel[rel] = j
 			reqs = append(reqs, &request{store: store, obj: o, rel: rel, path: c.abs(rel)})
-			total += o.Size
 		} else if reqs[j].obj.Size != o.Size {
 			return nil, fmt.Errorf("cache: fetch %s: listed twice with sizes %d and %d", reqs[j].where(), reqs[j].obj.Size, o.Size)
+		} else if o.Ranges != nil {
+			reqs[j].obj.Ranges = union(reqs[j].obj.Ranges, o.Ranges)
 		}
 		which[i] = j
+	}
+	for _, r := range reqs {
+		total += r.want()
 	}
 	prog := &reporter{fn: progress, last: time.Now(), p: Progress{FilesTotal: len(reqs), BytesTotal: total}}
 
@@ -137,8 +160,8 @@ func (c *Cache) Fetch(ctx context.Context, store *objstore.Store, objs []Object,
 	for _, r := range reqs {
 		if r.hit {
 			st.Hits++
-			st.BytesHit += r.obj.Size
-			prog.add(r.obj.Size)
+			st.BytesHit += r.want()
+			prog.add(r.want())
 		}
 	}
 
@@ -149,10 +172,14 @@ func (c *Cache) Fetch(ctx context.Context, store *objstore.Store, objs []Object,
 			break
 		}
 		g.Go(func() error {
-			if err := c.get(gctx, store, r); err != nil {
+			get := c.get
+			if r.obj.Ranges != nil {
+				get = c.fill
+			}
+			if err := get(gctx, store, r); err != nil {
 				return err
 			}
-			prog.add(r.obj.Size)
+			prog.add(r.want())
 			return nil
 		})
 	}
@@ -169,7 +196,13 @@ func (c *Cache) Fetch(ctx context.Context, store *objstore.Store, objs []Object,
 		return nil, err
 	}
 	for _, r := range reqs {
-		if !r.hit {
+		switch {
+		case r.hit:
+		case r.obj.Ranges != nil:
+			st.Fetched++
+			st.BytesFetched += r.fetched
+			st.BytesHit += r.want() - r.fetched
+		default:
 			st.Fetched++
 			st.BytesFetched += r.obj.Size
 		}
@@ -195,7 +228,7 @@ func (c *Cache) pinHits(reqs []*request) (misses []*request, err error) {
 		return nil, fmt.Errorf("cache: fetch: %w", ErrClosed)
 	}
 	for _, r := range reqs {
-		if e := c.entries[r.rel]; e != nil && e.size == r.obj.Size {
+		if e := c.entries[r.rel]; e != nil && e.length() == r.obj.Size && (e.sparse == nil || covers(e.sparse.have, r.obj.Ranges)) {
 			e.pins++
 			c.lru.MoveToFront(e.elem)
 			r.e, r.hit = e, true
@@ -211,7 +244,7 @@ func (c *Cache) pinHits(reqs []*request) (misses []*request, err error) {
 			continue
 		}
 		fi, err := os.Stat(r.path)
-		if err != nil || !fi.Mode().IsRegular() || fi.Size() != r.e.size {
+		if err != nil || !fi.Mode().IsRegular() || fi.Size() != r.e.length() {
 			stale[i] = true
 			continue
 		}

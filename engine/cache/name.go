@@ -58,7 +58,11 @@ func entryRel(store *objstore.Store, o Object) (string, error) {
 	case o.Size < 0:
 		return "", fmt.Errorf("cache: fetch %s: negative size %d", store.Location(o.Key), o.Size)
 	}
-	sum := sha256.Sum256([]byte(store.URL() + "\x00" + o.Key + "\x00" + o.ETag))
+	id := store.URL() + "\x00" + o.Key + "\x00" + o.ETag
+	if o.Ranges != nil {
+		id += "\x00sparse" // a sparse copy is another entry than the whole one
+	}
+	sum := sha256.Sum256([]byte(id))
 	h := hex.EncodeToString(sum[:])
 	return h[:2] + "/" + h + "/" + o.Name, nil
 }

@@ -54,7 +54,8 @@ type File struct {
 	Partition map[string]string      `json:"partition,omitempty"` // raw (unescaped) values
 	Rows      int64                  `json:"rows"`                // -1 when unknown (CSV/JSON larger than the sample)
 	RowGroups int                    `json:"row_groups,omitempty"`
-	Columns   []Column               `json:"columns"` // this file's own schema
+	Footer    int64                  `json:"footer,omitempty"` // Parquet: bytes of the footer and its trailer at the end
+	Columns   []Column               `json:"columns"`          // this file's own schema
 	Stats     map[string]ColumnStats `json:"stats,omitempty"`
 }
 

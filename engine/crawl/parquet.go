@@ -46,6 +46,7 @@ func readParquet(ctx context.Context, store *objstore.Store, f *File) error {
 		return fmt.Errorf("%w: %w", ErrNotParquet, err)
 	}
 	md := pr.MetaData()
+	f.Footer = int64(md.Size()) + 8
 	f.Rows = md.NumRows
 	f.RowGroups = md.NumRowGroups()
 

@@ -1,6 +1,7 @@
 package objstore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,7 +10,10 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"gocloud.dev/blob"
+	"gocloud.dev/gcerrors"
 )
 
 // DefaultTail is how many bytes at the end of an object ObjectReader fetches
@@ -168,6 +172,45 @@ func (s *Store) ReadRange(ctx context.Context, key string, off, n int64) ([]byte
 		return b, wrap("read", s.where(key), err)
 	}
 	return b, nil
+}
+
+// ReadRangeIf reads exactly n bytes at off in one ranged GET of the version of key whose ETag is
+// etag. On S3 the request carries If-Match, so a changed object fails with ErrChanged instead of
+// mixing bytes of two versions in one copy; fewer bytes than n fail with ErrSizeMismatch.
+func (s *Store) ReadRangeIf(ctx context.Context, key string, off, n int64, etag string) ([]byte, error) {
+	where := s.where(key)
+	var opts *blob.ReaderOptions
+	if s.scheme == "s3" && etag != "" {
+		opts = &blob.ReaderOptions{BeforeRead: func(as func(any) bool) error {
+			var in *s3.GetObjectInput
+			if as(&in) {
+				in.IfMatch = aws.String(`"` + etag + `"`)
+			}
+			return nil
+		}}
+	}
+	rr, err := s.bucket.NewRangeReader(ctx, key, off, n, opts)
+	if err != nil {
+		if gcerrors.Code(err) == gcerrors.FailedPrecondition {
+			return nil, fmt.Errorf("objstore: read %s: %w: its etag is no longer %s", where, ErrChanged, etag)
+		}
+		return nil, wrap("read", where, err)
+	}
+	defer rr.Close()
+	// A body cut short by the network is an error of the read (io.ErrUnexpectedEOF from the
+	// HTTP client); one that ends early without error is an object shorter than listed.
+	var buf bytes.Buffer
+	buf.Grow(int(n))
+	got, err := io.Copy(&buf, rr)
+	s.rangeRequests.Add(1)
+	s.rangeBytes.Add(got)
+	switch {
+	case err != nil:
+		return nil, wrap("read", where, err)
+	case got != n:
+		return nil, fmt.Errorf("objstore: read %s: got %d bytes at %d, want %d: %w", where, got, off, n, ErrSizeMismatch)
+	}
+	return buf.Bytes(), nil
 }
 
 // ErrSizeMismatch is returned (wrapped) by Download when the received bytes

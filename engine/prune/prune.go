@@ -57,6 +57,8 @@ type Plan struct {
 	// Tables maps a catalog table's name, as Table.Name gives it, to what the statement needs
 	// of it. A table the statement does not reference is absent.
 	Tables map[string]*Need
+	// Columns are the columns the statement references, of any relation.
+	Columns Columns
 	// Others are the relations the statement reads that are neither catalog tables nor CTEs
 	// (DuckDB tables and views, files, table functions as "name()"), sorted and lowercased. A
 	// view or a table macro among them may read catalog tables that this plan cannot see.
@@ -190,7 +192,9 @@ func Analyze(ctx context.Context, q Querier, stmt string, lookup func(name strin
 	if err := a.evaluate(ctx, q, tmpl, collation); err != nil {
 		return nil, err
 	}
-	return a.plan(), nil
+	p := a.plan()
+	p.Columns = columnsOf(doc)
+	return p, nil
 }
 
 func decodeJSON(text string) (map[string]any, error) {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -585,5 +586,52 @@ func TestKeepDoubt(t *testing.T) {
 		if got := tc.need.Keep(&tc.file); got != tc.keep {
 			t.Errorf("%s: Keep = %v, want %v", tc.name, got, tc.keep)
 		}
+	}
+}
+
+// TestAnalyzeColumns: the columns a statement references, or All when it may read columns it
+// does not name.
+func TestAnalyzeColumns(t *testing.T) {
+	db := openDB(t)
+	cat := newCatalog()
+	for _, tc := range []struct {
+		sql   string
+		all   bool
+		names []string // sorted
+	}{
+		{"select amount from events where month = 3", false, []string{"amount", "month"}},
+		{"select e.amount, u.name from events e join users u on e.user_id = u.id order by 1", false, []string{"amount", "e", "id", "name", "u", "user_id"}},
+		{"select count(*) from events", false, nil},
+		{"select sum(x) as total from events group by month order by total", false, []string{"month", "total", "x"}},
+		{"with a as (select user_id from events) select user_id from a join users using (user_id)", false, []string{"user_id"}},
+		{"select s.f.g from events", false, []string{"f", "g", "s"}},
+		{"select * from events", true, nil},
+		{"select * exclude (amount) from events", true, nil},
+		{"select columns('a.*') from events", true, nil},
+		{"select #1 from events", true, nil},
+		{"select e from events e", true, nil},
+		{"select amount from events natural join users", true, nil},
+		{"summarize events", true, nil},
+		{"select amount from (select * from events)", true, nil},
+		{"select id from users u where exists (select * from events e where e.user_id = u.id)", false, []string{"e", "id", "u", "user_id"}},
+		{"select id from users u where not exists (select * from events e where e.user_id = u.id)", false, []string{"e", "id", "u", "user_id"}},
+		{"select id from users where id in (select * from events)", true, nil},
+	} {
+		t.Run(tc.sql, func(t *testing.T) {
+			plan, err := prune.Analyze(context.Background(), db, tc.sql, cat.lookup)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if plan.Columns.All != tc.all {
+				t.Errorf("All = %v, want %v", plan.Columns.All, tc.all)
+			}
+			if tc.all {
+				return
+			}
+			got := slices.Sorted(maps.Keys(plan.Columns.Names))
+			if !slices.Equal(got, tc.names) {
+				t.Errorf("Names = %v, want %v", got, tc.names)
+			}
+		})
 	}
 }
