@@ -17,6 +17,7 @@ type Columns struct {
 func columnsOf(doc any) Columns {
 	c := Columns{Names: map[string]bool{}}
 	relations := map[string]bool{} // table names and aliases
+	aliases := map[string]bool{}   // names given to expressions (SELECT x AS name)
 	var single []string            // column references of one part
 	var walk func(v any)
 	walk = func(v any) {
@@ -26,6 +27,9 @@ func columnsOf(doc any) Columns {
 				walk(x)
 			}
 		case map[string]any:
+			if a := str(v["alias"]); a != "" && str(v["class"]) != "" {
+				aliases[strings.ToLower(a)] = true
+			}
 			switch str(v["class"]) {
 			case "SUBQUERY":
 				if t := str(v["subquery_type"]); t == "EXISTS" || t == "NOT_EXISTS" {
@@ -72,9 +76,10 @@ func columnsOf(doc any) Columns {
 	}
 	walk(doc)
 	for _, n := range single {
-		if relations[n] {
+		if relations[n] && !aliases[n] {
 			// A table's name or alias alone is its whole row (or a column named like it,
-			// which costs only fetching more than needed).
+			// which costs only fetching more than needed); an expression's alias of the same
+			// name is what a reference to it most likely means.
 			c.All = true
 		}
 	}

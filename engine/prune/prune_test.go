@@ -610,6 +610,7 @@ func TestAnalyzeColumns(t *testing.T) {
 		{"select columns('a.*') from events", true, nil},
 		{"select #1 from events", true, nil},
 		{"select e from events e", true, nil},
+		{"select sum(x) as users from events, users group by month order by users", false, []string{"month", "users", "x"}},
 		{"select amount from events natural join users", true, nil},
 		{"summarize events", true, nil},
 		{"select amount from (select * from events)", true, nil},
