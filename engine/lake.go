@@ -150,27 +150,32 @@ func mentionsAny(err error, paths []string) bool {
 // bringIn defines the catalog tables stmt uses as temp views over local copies of the files it
 // needs: of Parquet files in object storage, only the parts holding the columns stmt references
 // (sparse copies, whose paths it returns), unless whole is set or stmt may read columns it does
-// not name. The returned func drops the views and unpins the cached files; call it when the
-// statement is done.
+// not name. The returned func unpins the cached files; call it when the statement is done. The
+// views stay until the next statement brings tables in, which drops them in the same call that
+// defines its own: every statement passes here first, so no statement sees another's views, and
+// a statement costs DuckDB one call for its views, however many tables it names.
 func (s *Session) bringIn(ctx context.Context, stmt string, rs *runState, whole bool) (done func(), sparse []string, err error) {
+	var views []string
+	defer func() {
+		if err != nil {
+			s.staleViews = append(s.staleViews, views...)
+		}
+	}()
 	tables := s.lakeTables(stmt)
 	if len(tables) == 0 {
+		if err := s.dropStaleViews(ctx); err != nil {
+			return nil, nil, err
+		}
 		return func() {}, nil, nil
 	}
 	need, cols := s.plan(ctx, stmt, tables)
 	if whole {
 		cols.All = true
 	}
-	var (
-		views  []string
-		leases []*cache.Lease
-	)
+	var leases []*cache.Lease
 	done = func() {
-		for _, v := range views {
-			// A failure leaves a view over files that may be evicted: the next statement
-			// naming the table replaces it, so it is not worth failing the run for.
-			s.conn.ExecContext(context.WithoutCancel(ctx), "DROP VIEW IF EXISTS temp.main."+quoteIdent(v))
-		}
+		s.staleViews = append(s.staleViews, views...)
+		views = nil
 		for _, l := range leases {
 			l.Release()
 		}
@@ -228,7 +233,8 @@ func (s *Session) bringIn(ctx context.Context, stmt string, rs *runState, whole 
 	rs.stats.BytesScanned += totalBytes
 
 	prog := notebooks.Progress{Phase: notebooks.PhaseFetching, FilesTotal: totalFiles, BytesTotal: totalBytes}
-	for _, w := range wants {
+	defs := make([]string, len(wants))
+	for i, w := range wants {
 		paths, lease, err := s.local(ctx, w.t, w.files, w.store, w.objs, rs, prog)
 		if lease != nil {
 			leases = append(leases, lease)
@@ -244,15 +250,66 @@ func (s *Session) bringIn(ctx context.Context, stmt string, rs *runState, whole 
 				sparse = append(sparse, paths[i])
 			}
 		}
-		if _, err := s.conn.ExecContext(ctx, viewSQL(w.t, w.files, paths)); err != nil {
-			done()
-			return nil, nil, canceledOr(ctx, notebooks.Errorf(notebooks.ERun, "table %s: %s", w.t.Name, duckMessage(err)))
+		defs[i] = viewSQL(w.t, w.files, paths)
+	}
+	// The stale views go in the same call, but those this statement defines again.
+	var batch strings.Builder
+	stale := s.takeStaleViews()
+	for _, v := range stale {
+		if !slices.ContainsFunc(wants, func(w want) bool { return w.t.Name == v }) {
+			batch.WriteString(dropViewSQL(v) + ";\n")
 		}
+	}
+	for _, d := range defs {
+		batch.WriteString(d + ";\n")
+	}
+	for _, w := range wants {
 		views = append(views, w.t.Name)
+	}
+	if _, err := s.conn.ExecContext(ctx, batch.String()); err != nil {
+		s.staleViews = append(s.staleViews, stale...) // dropping is idempotent: again next time
+		done()
+		if ctx.Err() != nil {
+			return nil, nil, canceledOr(ctx, err)
+		}
+		// Say which table's view failed: define them one at a time.
+		for i, w := range wants {
+			if _, err := s.conn.ExecContext(ctx, defs[i]); err != nil {
+				return nil, nil, canceledOr(ctx, notebooks.Errorf(notebooks.ERun, "table %s: %s", w.t.Name, duckMessage(err)))
+			}
+		}
+		return nil, nil, notebooks.Errorf(notebooks.ERun, "the views of %d tables: %s", len(wants), duckMessage(err))
 	}
 	rs.report(notebooks.Progress{Phase: notebooks.PhaseRunning, Files: prog.Files, FilesTotal: totalFiles, Bytes: prog.Bytes, BytesTotal: totalBytes})
 	return done, sparse, nil
 }
+
+// takeStaleViews returns the views earlier statements left and forgets them.
+func (s *Session) takeStaleViews() []string {
+	v := s.staleViews
+	s.staleViews = nil
+	return v
+}
+
+// dropStaleViews drops the views earlier statements left, in one call.
+func (s *Session) dropStaleViews(ctx context.Context) error {
+	views := s.takeStaleViews()
+	if len(views) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	for _, v := range views {
+		b.WriteString(dropViewSQL(v) + ";\n")
+	}
+	if _, err := s.conn.ExecContext(context.WithoutCancel(ctx), b.String()); err != nil {
+		// A view still standing would answer this statement with another's files.
+		s.staleViews = views
+		return notebooks.Errorf(notebooks.ERun, "dropping the views of earlier statements: %s", duckMessage(err))
+	}
+	return nil
+}
+
+func dropViewSQL(name string) string { return "DROP VIEW IF EXISTS temp.main." + quoteIdent(name) }
 
 // plan returns, per table, whether the statement uses it and which files it may read, and the
 // columns the statement references.

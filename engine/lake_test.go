@@ -467,3 +467,36 @@ func TestLakeFetchesColumns(t *testing.T) {
 		t.Fatalf("over a damaged copy: %+v, want the whole file's %d bytes fetched", st, total)
 	}
 }
+
+// BenchmarkLakeWarm measures a warm query of a catalog table in S3 (its parts in the cache)
+// beside the same query over the local copies through read_parquet: the difference is what
+// bringing the table in costs a statement (pruning, cache lookups, the view).
+func BenchmarkLakeWarm(b *testing.B) {
+	srv := s3test.StartServer(b)
+	store, err := objstore.Open(context.Background(), srv.URL("bench"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	laketest.Months(b, store, "sales/", 7, 20000)
+	e := newEngine(b, Options{})
+	s := newSession(b, e)
+	mustQuery(b, s, "CREATE EXTERNAL TABLE sales LOCATION '"+location(store, "sales")+"'")
+	const q = "SELECT sum(amount) FROM %s WHERE day >= DATE '2024-03-01' AND month <= 4"
+	mustQuery(b, s, fmt.Sprintf(q, "sales"))
+	var files []string
+	filepath.WalkDir(e.opts.CacheDir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() && strings.HasSuffix(p, ".parquet") {
+			files = append(files, "'"+p+"'")
+		}
+		return nil
+	})
+	direct := fmt.Sprintf(q, "read_parquet(["+strings.Join(files, ", ")+"], hive_partitioning = true)")
+	for _, c := range []struct{ name, sql string }{{"catalog", fmt.Sprintf(q, "sales")}, {"read_parquet", direct}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				mustQuery(b, s, c.sql)
+			}
+		})
+	}
+}

@@ -58,6 +58,9 @@ type Session struct {
 	// registered holds the (lowercase) names of the temp tables RegisterArrow made, which it
 	// may replace.
 	registered map[string]bool
+	// staleViews are the catalog tables' views the last statement left (bringIn drops them);
+	// touched only while holding the connection.
+	staleViews []string
 }
 
 // result is a materialized result: rows in a temp table, or, when they all fit in a page or
