@@ -153,7 +153,13 @@ func (s *Server) handleCreateShare(w http.ResponseWriter, r *http.Request) error
 	if req.Mode == shares.Live && p.Lang != notebooks.SQL {
 		return notebooks.Errorf(notebooks.EInvalid, "a %s paragraph cannot be shared live: lakebook re-runs only SQL; share a snapshot", p.Lang)
 	}
-	chart, err := chartOf(p)
+	// The table the paragraph shows now: a snapshot freezes it, and a Go paragraph's chart
+	// (nb.Chart) travels on it.
+	table, err := ss.tableOutput(p.ID)
+	if err != nil && req.Mode == shares.Snapshot {
+		return notebooks.Errorf(notebooks.EInvalid, "paragraph %q has no table or chart to share: run it first", p.ID)
+	}
+	chart, err := chartOf(p, table)
 	if err != nil {
 		return err
 	}
@@ -175,7 +181,7 @@ func (s *Server) handleCreateShare(w http.ResponseWriter, r *http.Request) error
 	// The link works from its first view: a snapshot freezes now, a live link runs once,
 	// which also tells the sharer at once when the query fails.
 	if req.Mode == shares.Snapshot {
-		err = s.freeze(r.Context(), ss, p, chart, l)
+		err = s.freeze(r.Context(), ss, table, chart, l)
 	} else {
 		_, err = s.views.live(r.Context(), s, l)
 	}
@@ -216,10 +222,16 @@ func (ss *session) shareable(ctx context.Context, pid string) (*notebooks.Paragr
 	return v.Paragraph, name, nil
 }
 
-// chartOf is the paragraph's chart when it shows one, nil when it shows its table.
-func chartOf(p *notebooks.Paragraph) (*notebooks.Chart, error) {
+// chartOf is the chart the paragraph shows, nil when it shows its table. It decides as the
+// notebook page does (web/src/result.ts): a view saved in the settings wins; without one, the
+// chart the code asked for on its table output (a Go paragraph's nb.Chart) is shown.
+func chartOf(p *notebooks.Paragraph, table notebooks.Output) (*notebooks.Chart, error) {
+	view, saved := p.Settings["view"]
+	if !saved {
+		return table.Chart, nil
+	}
 	raw := p.Settings["chart"]
-	if raw == "" || p.Settings["view"] != "chart" {
+	if raw == "" || view != "chart" {
 		return nil, nil
 	}
 	var c notebooks.Chart

@@ -3,9 +3,11 @@ package server_test
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"image/png"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -15,11 +17,21 @@ import (
 	"time"
 
 	"github.com/lakebook/lakebook/engine"
+	"github.com/lakebook/lakebook/kernels/gokernel"
 	"github.com/lakebook/lakebook/kernels/sqlkernel"
 	"github.com/lakebook/lakebook/notebooks"
 	"github.com/lakebook/lakebook/server"
 	"github.com/lakebook/lakebook/store/shares"
 )
+
+// The test binary is its own Go kernel child: gokernel.Start runs os.Executable() with the
+// argument "kernel", as it runs the lakebook binary.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "kernel" {
+		os.Exit(gokernel.RunChild())
+	}
+	os.Exit(m.Run())
+}
 
 // countingKernel is the real SQL kernel, counting the queries it runs.
 type countingKernel struct {
@@ -56,12 +68,21 @@ func newShareServer(t testing.TB, rate float64) *shareServer {
 	runs := &atomic.Int64{}
 	ts := newTestServerOpts(t, server.Options{Shares: st, ShareRate: rate,
 		NewKernel: func(ctx context.Context, lang notebooks.Lang, id string) (server.Kernel, error) {
-			if lang != notebooks.SQL {
+			if lang != notebooks.SQL && lang != notebooks.Go {
 				return nil, notebooks.Errorf(notebooks.EUnavailable, "no %s kernel in this test", lang)
 			}
 			k, err := sqlkernel.New(ctx, e)
 			if err != nil {
 				return nil, err
+			}
+			if lang == notebooks.Go {
+				// The real Go kernel, this test binary run as its child (see TestMain).
+				g, err := gokernel.Start(ctx, gokernel.Options{Dir: filepath.Join(dir, "kernels", id), Data: k})
+				if err != nil {
+					k.Close()
+					return nil, err
+				}
+				return g, nil
 			}
 			return countingKernel{k, runs}, nil
 		}})
@@ -219,6 +240,113 @@ func TestShareSnapshot(t *testing.T) {
 		if code, _, _ := ts.anon(t, path); code != http.StatusGone {
 			t.Errorf("%s after revoke: %d", path, code)
 		}
+	}
+}
+
+// runParagraph runs a paragraph and fails unless it finishes.
+func (ts *shareServer) runParagraph(t testing.TB, nbID, pid string) {
+	t.Helper()
+	var res runResultView
+	if code := ts.call(t, "POST", "/api/notebooks/"+nbID+"/paragraphs/"+pid+"/run", nil, &res); code != 200 || res.Status != "FINISHED" {
+		t.Fatalf("run: %d %+v", code, res)
+	}
+}
+
+// sharedChart is the chart and points a share page embeds, nil when it shows no chart.
+func sharedChart(t testing.TB, page string) *struct {
+	Chart notebooks.Chart       `json:"chart"`
+	Pivot notebooks.PivotResult `json:"pivot"`
+} {
+	t.Helper()
+	m := shareDataRe.FindStringSubmatch(page)
+	if m == nil {
+		return nil
+	}
+	var d struct {
+		Chart notebooks.Chart       `json:"chart"`
+		Pivot notebooks.PivotResult `json:"pivot"`
+	}
+	if err := json.Unmarshal([]byte(m[1]), &d); err != nil {
+		t.Fatalf("share data %s: %v", m[1], err)
+	}
+	return &d
+}
+
+// TestShareGoChart: a Go paragraph's nb.Chart is what its notebook shows until the reader
+// picks a view of their own, and the share link shows what the notebook shows: the page's
+// chart and points, and the picture.
+func TestShareGoChart(t *testing.T) {
+	ts := newShareServer(t, 0)
+	nb := ts.create(t, "go")
+	const code = `type row struct {
+	K string
+	V int64
+}
+nb.Chart{Type: "bar", Data: []row{{"a", 1}, {"b", 2}, {"b", 5}}, Keys: []string{"K"}, Values: []string{"sum(V)"}}`
+	for _, tc := range []struct {
+		name     string
+		settings map[string]string
+		// want is the chart type the page shows, "" for the table.
+		want string
+	}{
+		{"the code's chart", nil, "bar"},
+		{"the reader picked the table", map[string]string{"view": "table"}, ""},
+		{"the reader changed the chart", map[string]string{"view": "chart", "chart": `{"type":"line","keys":["K"],"values":[{"column":"V","agg":"sum"}]}`}, "line"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := ts.add(t, nb.ID, "go", code)
+			if tc.settings != nil {
+				if c := ts.call(t, "PATCH", "/api/notebooks/"+nb.ID+"/paragraphs/"+p.ID, map[string]any{"settings": tc.settings}, nil); c != 200 {
+					t.Fatalf("settings: %d", c)
+				}
+			}
+			ts.runParagraph(t, nb.ID, p.ID)
+			l := ts.share(t, map[string]any{"notebook": nb.ID, "paragraph": p.ID, "mode": "snapshot"})
+			status, page, _ := ts.anon(t, l.URL)
+			if status != 200 {
+				t.Fatalf("share page: %d %s", status, page)
+			}
+			d := sharedChart(t, page)
+			pngStatus, img, _ := ts.anon(t, l.URL+".png")
+			if tc.want == "" {
+				if d != nil || !strings.Contains(page, `data-testid="share-table"`) {
+					t.Errorf("the page shows a chart, or no table: %s", page)
+				}
+				if pngStatus == 200 {
+					t.Errorf("a table's link has a picture")
+				}
+				return
+			}
+			if d == nil {
+				t.Fatalf("the page shows no chart: %s", page)
+			}
+			if d.Chart.Type != tc.want || len(d.Chart.Keys) != 1 || d.Chart.Keys[0] != "K" {
+				t.Errorf("chart %+v, want a %s of K", d.Chart, tc.want)
+			}
+			// b sums to 7: the points are the whole table's, frozen.
+			got := map[string]float64{}
+			for _, r := range d.Pivot.Rows {
+				got[r[0].(string)] = r[1].(float64)
+			}
+			if got["a"] != 1 || got["b"] != 7 {
+				t.Errorf("points %v", d.Pivot.Rows)
+			}
+			if pngStatus != 200 {
+				t.Fatalf("png: %d %.300s", pngStatus, img)
+			}
+			pic, err := png.Decode(strings.NewReader(img))
+			if err != nil || pic.Bounds().Dx() != 1200 || len(img) < 5000 {
+				t.Fatalf("png: %v, %d bytes", err, len(img))
+			}
+		})
+	}
+
+	// A Go paragraph cannot be re-run for a viewer: only a snapshot of it is shared.
+	p := ts.add(t, nb.ID, "go", code)
+	ts.runParagraph(t, nb.ID, p.ID)
+	var e apiError
+	if c := ts.call(t, "POST", "/api/shares", map[string]any{"notebook": nb.ID, "paragraph": p.ID, "mode": "live"}, &e); c != 400 || !strings.Contains(e.Error.Message, "cannot be shared live") {
+		t.Errorf("live Go share: %d %+v", c, e)
 	}
 }
 
