@@ -4,9 +4,12 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/a-h/templ"
@@ -193,33 +196,53 @@ func (s *Server) handleCreateShare(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
+// chartIDAttempts bounds how often shareable tries to give a paragraph its chart id while
+// others keep editing it.
+const chartIDAttempts = 5
+
+// beforeChartID, when set (by tests), runs between reading a paragraph and giving it its chart
+// id: where another client's edit can land.
+var beforeChartID atomic.Pointer[func(pid string)]
+
 // shareable returns a copy of the paragraph to share, giving it a chart id first if it has
-// none, and the notebook's name.
+// none, and the notebook's name. The id is added to the settings as they were read, by an
+// edit conditional on the paragraph's rev: a settings change another client makes meanwhile
+// (the chart type it switched to) is never overwritten; shareable reads again and retries.
 func (ss *session) shareable(ctx context.Context, pid string) (*notebooks.Paragraph, string, error) {
-	ss.mu.Lock()
-	p, _, err := ss.paragraphLocked(pid)
-	if err != nil {
+	for range chartIDAttempts {
+		ss.mu.Lock()
+		p, _, err := ss.paragraphLocked(pid)
+		if err != nil {
+			ss.mu.Unlock()
+			return nil, "", err
+		}
+		p, rev, name := p.Clone(), ss.revs[pid], ss.nb.Name
 		ss.mu.Unlock()
-		return nil, "", err
+		if p.Lang == notebooks.Markdown {
+			return nil, "", notebooks.Errorf(notebooks.EInvalid, "paragraph %q is Markdown: only chart and table outputs can be shared", pid)
+		}
+		if p.Settings[settingChartID] != "" {
+			return p, name, nil
+		}
+		if f := beforeChartID.Load(); f != nil {
+			(*f)(pid)
+		}
+		settings := maps.Clone(p.Settings)
+		if settings == nil {
+			settings = map[string]string{}
+		}
+		settings[settingChartID] = NewToken()[:12]
+		v, err := ss.edit(ctx, pid, paragraphEdit{Rev: &rev, Settings: &settings})
+		var conflict *conflictError
+		if errors.As(err, &conflict) {
+			continue
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		return v.Paragraph, name, nil
 	}
-	p, name := p.Clone(), ss.nb.Name
-	ss.mu.Unlock()
-	if p.Lang == notebooks.Markdown {
-		return nil, "", notebooks.Errorf(notebooks.EInvalid, "paragraph %q is Markdown: only chart and table outputs can be shared", pid)
-	}
-	if p.Settings[settingChartID] != "" {
-		return p, name, nil
-	}
-	settings := map[string]string{}
-	for k, v := range p.Settings {
-		settings[k] = v
-	}
-	settings[settingChartID] = NewToken()[:12]
-	v, err := ss.edit(ctx, pid, paragraphEdit{Settings: &settings})
-	if err != nil {
-		return nil, "", err
-	}
-	return v.Paragraph, name, nil
+	return nil, "", notebooks.Errorf(notebooks.EConflict, "paragraph %q kept changing while it was being shared; share it again", pid)
 }
 
 // chartOf is the chart the paragraph shows, nil when it shows its table. It decides as the

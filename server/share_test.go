@@ -350,6 +350,82 @@ nb.Chart{Type: "bar", Data: []row{{"a", 1}, {"b", 2}, {"b", 5}}, Keys: []string{
 	}
 }
 
+// settingsOf reads a paragraph's settings through the API.
+func (ts *shareServer) settingsOf(t testing.TB, nbID, pid string) map[string]string {
+	t.Helper()
+	var nb struct {
+		Paragraphs []struct {
+			ID       string            `json:"id"`
+			Settings map[string]string `json:"settings"`
+		} `json:"paragraphs"`
+	}
+	if code := ts.call(t, "GET", "/api/notebooks/"+nbID, nil, &nb); code != 200 {
+		t.Fatalf("get notebook: %d", code)
+	}
+	for _, p := range nb.Paragraphs {
+		if p.ID == pid {
+			return p.Settings
+		}
+	}
+	t.Fatalf("no paragraph %s", pid)
+	return nil
+}
+
+// TestShareKeepsConcurrentEdits: the first share of a chart gives its paragraph a chart id; a
+// settings change another browser makes while that happens (switching the chart type) is
+// neither lost nor overwritten, and the link shows it.
+func TestShareKeepsConcurrentEdits(t *testing.T) {
+	ts := newShareServer(t, 0)
+	nb := ts.create(t, "n")
+	lineChart := strings.Replace(barChart, "bar", "line", 1)
+	setChart := func(pid, chart string) {
+		if code := ts.call(t, "PATCH", "/api/notebooks/"+nb.ID+"/paragraphs/"+pid, map[string]any{"settings": map[string]string{"view": "chart", "chart": chart}}, nil); code != 200 {
+			t.Errorf("another browser's edit: %d", code)
+		}
+	}
+
+	p := ts.chartParagraph(t, nb.ID, `select 'a' as k, 1 as v`, nil)
+	reads := 0
+	server.SetBeforeChartID(t, func(pid string) {
+		if reads++; reads == 1 {
+			setChart(pid, lineChart)
+		}
+	})
+	l := ts.share(t, map[string]any{"notebook": nb.ID, "paragraph": p.ID, "mode": "snapshot"})
+	got := ts.settingsOf(t, nb.ID, p.ID)
+	if got["chart"] != lineChart || got["chartId"] == "" || got["chartId"] != l.ChartID || reads != 2 {
+		t.Errorf("settings %v after %d reads, link chart id %q: want the line chart kept and the link's chart id", got, reads, l.ChartID)
+	}
+	_, page, _ := ts.anon(t, l.URL)
+	if d := sharedChart(t, page); d == nil || d.Chart.Type != "line" {
+		t.Errorf("the link shows %+v, want the line chart", d)
+	}
+
+	// A paragraph that changes at every attempt is not shared: the sharer is told, no link is
+	// made, and the last edit stands.
+	p2 := ts.chartParagraph(t, nb.ID, `select 'a' as k, 1 as v`, nil)
+	n := 0
+	server.SetBeforeChartID(t, func(pid string) {
+		n++
+		setChart(pid, map[bool]string{true: barChart, false: lineChart}[n%2 == 0])
+	})
+	var e apiError
+	if code := ts.call(t, "POST", "/api/shares", map[string]any{"notebook": nb.ID, "paragraph": p2.ID, "mode": "snapshot"}, &e); code != 409 || !strings.Contains(e.Error.Message, "kept changing") {
+		t.Errorf("share of a paragraph always changing: %d %+v", code, e)
+	}
+	got = ts.settingsOf(t, nb.ID, p2.ID)
+	if got["chartId"] != "" || got["chart"] != map[bool]string{true: barChart, false: lineChart}[n%2 == 0] {
+		t.Errorf("settings %v after %d edits", got, n)
+	}
+	var list struct {
+		Shares []shareLink `json:"shares"`
+	}
+	ts.call(t, "GET", "/api/shares", nil, &list)
+	if len(list.Shares) != 1 {
+		t.Errorf("%d links, want the first one only", len(list.Shares))
+	}
+}
+
 func TestShareExpiry(t *testing.T) {
 	ts := newShareServer(t, 0)
 	nb := ts.create(t, "n")
