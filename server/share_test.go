@@ -385,16 +385,16 @@ func TestShareKeepsConcurrentEdits(t *testing.T) {
 	}
 
 	p := ts.chartParagraph(t, nb.ID, `select 'a' as k, 1 as v`, nil)
-	reads := 0
+	var reads atomic.Int64 // the hook runs on the server's goroutines
 	server.SetBeforeChartID(t, func(pid string) {
-		if reads++; reads == 1 {
+		if reads.Add(1) == 1 {
 			setChart(pid, lineChart)
 		}
 	})
 	l := ts.share(t, map[string]any{"notebook": nb.ID, "paragraph": p.ID, "mode": "snapshot"})
 	got := ts.settingsOf(t, nb.ID, p.ID)
-	if got["chart"] != lineChart || got["chartId"] == "" || got["chartId"] != l.ChartID || reads != 2 {
-		t.Errorf("settings %v after %d reads, link chart id %q: want the line chart kept and the link's chart id", got, reads, l.ChartID)
+	if got["chart"] != lineChart || got["chartId"] == "" || got["chartId"] != l.ChartID || reads.Load() != 2 {
+		t.Errorf("settings %v after %d reads, link chart id %q: want the line chart kept and the link's chart id", got, reads.Load(), l.ChartID)
 	}
 	_, page, _ := ts.anon(t, l.URL)
 	if d := sharedChart(t, page); d == nil || d.Chart.Type != "line" {
@@ -404,18 +404,16 @@ func TestShareKeepsConcurrentEdits(t *testing.T) {
 	// A paragraph that changes at every attempt is not shared: the sharer is told, no link is
 	// made, and the last edit stands.
 	p2 := ts.chartParagraph(t, nb.ID, `select 'a' as k, 1 as v`, nil)
-	n := 0
-	server.SetBeforeChartID(t, func(pid string) {
-		n++
-		setChart(pid, map[bool]string{true: barChart, false: lineChart}[n%2 == 0])
-	})
+	var n atomic.Int64
+	chartAt := func(i int64) string { return map[bool]string{true: barChart, false: lineChart}[i%2 == 0] }
+	server.SetBeforeChartID(t, func(pid string) { setChart(pid, chartAt(n.Add(1))) })
 	var e apiError
 	if code := ts.call(t, "POST", "/api/shares", map[string]any{"notebook": nb.ID, "paragraph": p2.ID, "mode": "snapshot"}, &e); code != 409 || !strings.Contains(e.Error.Message, "kept changing") {
 		t.Errorf("share of a paragraph always changing: %d %+v", code, e)
 	}
 	got = ts.settingsOf(t, nb.ID, p2.ID)
-	if got["chartId"] != "" || got["chart"] != map[bool]string{true: barChart, false: lineChart}[n%2 == 0] {
-		t.Errorf("settings %v after %d edits", got, n)
+	if got["chartId"] != "" || got["chart"] != chartAt(n.Load()) || n.Load() != 5 {
+		t.Errorf("settings %v after %d edits, want the 5th edit's", got, n.Load())
 	}
 	var list struct {
 		Shares []shareLink `json:"shares"`
