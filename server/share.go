@@ -4,9 +4,12 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/a-h/templ"
@@ -153,7 +156,13 @@ func (s *Server) handleCreateShare(w http.ResponseWriter, r *http.Request) error
 	if req.Mode == shares.Live && p.Lang != notebooks.SQL {
 		return notebooks.Errorf(notebooks.EInvalid, "a %s paragraph cannot be shared live: lakebook re-runs only SQL; share a snapshot", p.Lang)
 	}
-	chart, err := chartOf(p)
+	// The table the paragraph shows now: a snapshot freezes it, and a Go paragraph's chart
+	// (nb.Chart) travels on it.
+	table, err := ss.tableOutput(p.ID)
+	if err != nil && req.Mode == shares.Snapshot {
+		return notebooks.Errorf(notebooks.EInvalid, "paragraph %q has no table or chart to share: run it first", p.ID)
+	}
+	chart, err := chartOf(p, table)
 	if err != nil {
 		return err
 	}
@@ -175,7 +184,7 @@ func (s *Server) handleCreateShare(w http.ResponseWriter, r *http.Request) error
 	// The link works from its first view: a snapshot freezes now, a live link runs once,
 	// which also tells the sharer at once when the query fails.
 	if req.Mode == shares.Snapshot {
-		err = s.freeze(r.Context(), ss, p, chart, l)
+		err = s.freeze(r.Context(), ss, table, chart, l)
 	} else {
 		_, err = s.views.live(r.Context(), s, l)
 	}
@@ -187,39 +196,65 @@ func (s *Server) handleCreateShare(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
+// chartIDAttempts bounds how often shareable tries to give a paragraph its chart id while
+// others keep editing it.
+const chartIDAttempts = 5
+
+// beforeChartID, when set (by tests), runs between reading a paragraph and giving it its chart
+// id: where another client's edit can land.
+var beforeChartID atomic.Pointer[func(pid string)]
+
 // shareable returns a copy of the paragraph to share, giving it a chart id first if it has
-// none, and the notebook's name.
+// none, and the notebook's name. The id is added to the settings as they were read, by an
+// edit conditional on the paragraph's rev: a settings change another client makes meanwhile
+// (the chart type it switched to) is never overwritten; shareable reads again and retries.
 func (ss *session) shareable(ctx context.Context, pid string) (*notebooks.Paragraph, string, error) {
-	ss.mu.Lock()
-	p, _, err := ss.paragraphLocked(pid)
-	if err != nil {
+	for range chartIDAttempts {
+		ss.mu.Lock()
+		p, _, err := ss.paragraphLocked(pid)
+		if err != nil {
+			ss.mu.Unlock()
+			return nil, "", err
+		}
+		p, rev, name := p.Clone(), ss.revs[pid], ss.nb.Name
 		ss.mu.Unlock()
-		return nil, "", err
+		if p.Lang == notebooks.Markdown {
+			return nil, "", notebooks.Errorf(notebooks.EInvalid, "paragraph %q is Markdown: only chart and table outputs can be shared", pid)
+		}
+		if p.Settings[settingChartID] != "" {
+			return p, name, nil
+		}
+		if f := beforeChartID.Load(); f != nil {
+			(*f)(pid)
+		}
+		settings := maps.Clone(p.Settings)
+		if settings == nil {
+			settings = map[string]string{}
+		}
+		settings[settingChartID] = NewToken()[:12]
+		v, err := ss.edit(ctx, pid, paragraphEdit{Rev: &rev, Settings: &settings})
+		var conflict *conflictError
+		if errors.As(err, &conflict) {
+			continue
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		return v.Paragraph, name, nil
 	}
-	p, name := p.Clone(), ss.nb.Name
-	ss.mu.Unlock()
-	if p.Lang == notebooks.Markdown {
-		return nil, "", notebooks.Errorf(notebooks.EInvalid, "paragraph %q is Markdown: only chart and table outputs can be shared", pid)
-	}
-	if p.Settings[settingChartID] != "" {
-		return p, name, nil
-	}
-	settings := map[string]string{}
-	for k, v := range p.Settings {
-		settings[k] = v
-	}
-	settings[settingChartID] = NewToken()[:12]
-	v, err := ss.edit(ctx, pid, paragraphEdit{Settings: &settings})
-	if err != nil {
-		return nil, "", err
-	}
-	return v.Paragraph, name, nil
+	return nil, "", notebooks.Errorf(notebooks.EConflict, "paragraph %q kept changing while it was being shared; share it again", pid)
 }
 
-// chartOf is the paragraph's chart when it shows one, nil when it shows its table.
-func chartOf(p *notebooks.Paragraph) (*notebooks.Chart, error) {
+// chartOf is the chart the paragraph shows, nil when it shows its table. It decides as the
+// notebook page does (web/src/result.ts): a view saved in the settings wins; without one, the
+// chart the code asked for on its table output (a Go paragraph's nb.Chart) is shown.
+func chartOf(p *notebooks.Paragraph, table notebooks.Output) (*notebooks.Chart, error) {
+	view, saved := p.Settings["view"]
+	if !saved {
+		return table.Chart, nil
+	}
 	raw := p.Settings["chart"]
-	if raw == "" || p.Settings["view"] != "chart" {
+	if raw == "" || view != "chart" {
 		return nil, nil
 	}
 	var c notebooks.Chart

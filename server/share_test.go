@@ -3,9 +3,11 @@ package server_test
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"image/png"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -15,11 +17,21 @@ import (
 	"time"
 
 	"github.com/lakebook/lakebook/engine"
+	"github.com/lakebook/lakebook/kernels/gokernel"
 	"github.com/lakebook/lakebook/kernels/sqlkernel"
 	"github.com/lakebook/lakebook/notebooks"
 	"github.com/lakebook/lakebook/server"
 	"github.com/lakebook/lakebook/store/shares"
 )
+
+// The test binary is its own Go kernel child: gokernel.Start runs os.Executable() with the
+// argument "kernel", as it runs the lakebook binary.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "kernel" {
+		os.Exit(gokernel.RunChild())
+	}
+	os.Exit(m.Run())
+}
 
 // countingKernel is the real SQL kernel, counting the queries it runs.
 type countingKernel struct {
@@ -56,12 +68,21 @@ func newShareServer(t testing.TB, rate float64) *shareServer {
 	runs := &atomic.Int64{}
 	ts := newTestServerOpts(t, server.Options{Shares: st, ShareRate: rate,
 		NewKernel: func(ctx context.Context, lang notebooks.Lang, id string) (server.Kernel, error) {
-			if lang != notebooks.SQL {
+			if lang != notebooks.SQL && lang != notebooks.Go {
 				return nil, notebooks.Errorf(notebooks.EUnavailable, "no %s kernel in this test", lang)
 			}
 			k, err := sqlkernel.New(ctx, e)
 			if err != nil {
 				return nil, err
+			}
+			if lang == notebooks.Go {
+				// The real Go kernel, this test binary run as its child (see TestMain).
+				g, err := gokernel.Start(ctx, gokernel.Options{Dir: filepath.Join(dir, "kernels", id), Data: k})
+				if err != nil {
+					k.Close()
+					return nil, err
+				}
+				return g, nil
 			}
 			return countingKernel{k, runs}, nil
 		}})
@@ -219,6 +240,187 @@ func TestShareSnapshot(t *testing.T) {
 		if code, _, _ := ts.anon(t, path); code != http.StatusGone {
 			t.Errorf("%s after revoke: %d", path, code)
 		}
+	}
+}
+
+// runParagraph runs a paragraph and fails unless it finishes.
+func (ts *shareServer) runParagraph(t testing.TB, nbID, pid string) {
+	t.Helper()
+	var res runResultView
+	if code := ts.call(t, "POST", "/api/notebooks/"+nbID+"/paragraphs/"+pid+"/run", nil, &res); code != 200 || res.Status != "FINISHED" {
+		t.Fatalf("run: %d %+v", code, res)
+	}
+}
+
+// sharedChart is the chart and points a share page embeds, nil when it shows no chart.
+func sharedChart(t testing.TB, page string) *struct {
+	Chart notebooks.Chart       `json:"chart"`
+	Pivot notebooks.PivotResult `json:"pivot"`
+} {
+	t.Helper()
+	m := shareDataRe.FindStringSubmatch(page)
+	if m == nil {
+		return nil
+	}
+	var d struct {
+		Chart notebooks.Chart       `json:"chart"`
+		Pivot notebooks.PivotResult `json:"pivot"`
+	}
+	if err := json.Unmarshal([]byte(m[1]), &d); err != nil {
+		t.Fatalf("share data %s: %v", m[1], err)
+	}
+	return &d
+}
+
+// TestShareGoChart: a Go paragraph's nb.Chart is what its notebook shows until the reader
+// picks a view of their own, and the share link shows what the notebook shows: the page's
+// chart and points, and the picture.
+func TestShareGoChart(t *testing.T) {
+	ts := newShareServer(t, 0)
+	nb := ts.create(t, "go")
+	const code = `type row struct {
+	K string
+	V int64
+}
+nb.Chart{Type: "bar", Data: []row{{"a", 1}, {"b", 2}, {"b", 5}}, Keys: []string{"K"}, Values: []string{"sum(V)"}}`
+	for _, tc := range []struct {
+		name     string
+		settings map[string]string
+		// want is the chart type the page shows, "" for the table.
+		want string
+	}{
+		{"the code's chart", nil, "bar"},
+		{"the reader picked the table", map[string]string{"view": "table"}, ""},
+		{"the reader changed the chart", map[string]string{"view": "chart", "chart": `{"type":"line","keys":["K"],"values":[{"column":"V","agg":"sum"}]}`}, "line"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := ts.add(t, nb.ID, "go", code)
+			if tc.settings != nil {
+				if c := ts.call(t, "PATCH", "/api/notebooks/"+nb.ID+"/paragraphs/"+p.ID, map[string]any{"settings": tc.settings}, nil); c != 200 {
+					t.Fatalf("settings: %d", c)
+				}
+			}
+			ts.runParagraph(t, nb.ID, p.ID)
+			l := ts.share(t, map[string]any{"notebook": nb.ID, "paragraph": p.ID, "mode": "snapshot"})
+			status, page, _ := ts.anon(t, l.URL)
+			if status != 200 {
+				t.Fatalf("share page: %d %s", status, page)
+			}
+			d := sharedChart(t, page)
+			pngStatus, img, _ := ts.anon(t, l.URL+".png")
+			if tc.want == "" {
+				if d != nil || !strings.Contains(page, `data-testid="share-table"`) {
+					t.Errorf("the page shows a chart, or no table: %s", page)
+				}
+				if pngStatus == 200 {
+					t.Errorf("a table's link has a picture")
+				}
+				return
+			}
+			if d == nil {
+				t.Fatalf("the page shows no chart: %s", page)
+			}
+			if d.Chart.Type != tc.want || len(d.Chart.Keys) != 1 || d.Chart.Keys[0] != "K" {
+				t.Errorf("chart %+v, want a %s of K", d.Chart, tc.want)
+			}
+			// b sums to 7: the points are the whole table's, frozen.
+			got := map[string]float64{}
+			for _, r := range d.Pivot.Rows {
+				got[r[0].(string)] = r[1].(float64)
+			}
+			if got["a"] != 1 || got["b"] != 7 {
+				t.Errorf("points %v", d.Pivot.Rows)
+			}
+			if pngStatus != 200 {
+				t.Fatalf("png: %d %.300s", pngStatus, img)
+			}
+			pic, err := png.Decode(strings.NewReader(img))
+			if err != nil || pic.Bounds().Dx() != 1200 || len(img) < 5000 {
+				t.Fatalf("png: %v, %d bytes", err, len(img))
+			}
+		})
+	}
+
+	// A Go paragraph cannot be re-run for a viewer: only a snapshot of it is shared.
+	p := ts.add(t, nb.ID, "go", code)
+	ts.runParagraph(t, nb.ID, p.ID)
+	var e apiError
+	if c := ts.call(t, "POST", "/api/shares", map[string]any{"notebook": nb.ID, "paragraph": p.ID, "mode": "live"}, &e); c != 400 || !strings.Contains(e.Error.Message, "cannot be shared live") {
+		t.Errorf("live Go share: %d %+v", c, e)
+	}
+}
+
+// settingsOf reads a paragraph's settings through the API.
+func (ts *shareServer) settingsOf(t testing.TB, nbID, pid string) map[string]string {
+	t.Helper()
+	var nb struct {
+		Paragraphs []struct {
+			ID       string            `json:"id"`
+			Settings map[string]string `json:"settings"`
+		} `json:"paragraphs"`
+	}
+	if code := ts.call(t, "GET", "/api/notebooks/"+nbID, nil, &nb); code != 200 {
+		t.Fatalf("get notebook: %d", code)
+	}
+	for _, p := range nb.Paragraphs {
+		if p.ID == pid {
+			return p.Settings
+		}
+	}
+	t.Fatalf("no paragraph %s", pid)
+	return nil
+}
+
+// TestShareKeepsConcurrentEdits: the first share of a chart gives its paragraph a chart id; a
+// settings change another browser makes while that happens (switching the chart type) is
+// neither lost nor overwritten, and the link shows it.
+func TestShareKeepsConcurrentEdits(t *testing.T) {
+	ts := newShareServer(t, 0)
+	nb := ts.create(t, "n")
+	lineChart := strings.Replace(barChart, "bar", "line", 1)
+	setChart := func(pid, chart string) {
+		if code := ts.call(t, "PATCH", "/api/notebooks/"+nb.ID+"/paragraphs/"+pid, map[string]any{"settings": map[string]string{"view": "chart", "chart": chart}}, nil); code != 200 {
+			t.Errorf("another browser's edit: %d", code)
+		}
+	}
+
+	p := ts.chartParagraph(t, nb.ID, `select 'a' as k, 1 as v`, nil)
+	var reads atomic.Int64 // the hook runs on the server's goroutines
+	server.SetBeforeChartID(t, func(pid string) {
+		if reads.Add(1) == 1 {
+			setChart(pid, lineChart)
+		}
+	})
+	l := ts.share(t, map[string]any{"notebook": nb.ID, "paragraph": p.ID, "mode": "snapshot"})
+	got := ts.settingsOf(t, nb.ID, p.ID)
+	if got["chart"] != lineChart || got["chartId"] == "" || got["chartId"] != l.ChartID || reads.Load() != 2 {
+		t.Errorf("settings %v after %d reads, link chart id %q: want the line chart kept and the link's chart id", got, reads.Load(), l.ChartID)
+	}
+	_, page, _ := ts.anon(t, l.URL)
+	if d := sharedChart(t, page); d == nil || d.Chart.Type != "line" {
+		t.Errorf("the link shows %+v, want the line chart", d)
+	}
+
+	// A paragraph that changes at every attempt is not shared: the sharer is told, no link is
+	// made, and the last edit stands.
+	p2 := ts.chartParagraph(t, nb.ID, `select 'a' as k, 1 as v`, nil)
+	var n atomic.Int64
+	chartAt := func(i int64) string { return map[bool]string{true: barChart, false: lineChart}[i%2 == 0] }
+	server.SetBeforeChartID(t, func(pid string) { setChart(pid, chartAt(n.Add(1))) })
+	var e apiError
+	if code := ts.call(t, "POST", "/api/shares", map[string]any{"notebook": nb.ID, "paragraph": p2.ID, "mode": "snapshot"}, &e); code != 409 || !strings.Contains(e.Error.Message, "kept changing") {
+		t.Errorf("share of a paragraph always changing: %d %+v", code, e)
+	}
+	got = ts.settingsOf(t, nb.ID, p2.ID)
+	if got["chartId"] != "" || got["chart"] != chartAt(n.Load()) || n.Load() != 5 {
+		t.Errorf("settings %v after %d edits, want the 5th edit's", got, n.Load())
+	}
+	var list struct {
+		Shares []shareLink `json:"shares"`
+	}
+	ts.call(t, "GET", "/api/shares", nil, &list)
+	if len(list.Shares) != 1 {
+		t.Errorf("%d links, want the first one only", len(list.Shares))
 	}
 }
 

@@ -193,10 +193,6 @@ func (s *Server) runLive(ctx context.Context, l shares.Link) (*shareData, error)
 	if p == nil || p.Lang != notebooks.SQL {
 		return nil, &goneError{"the paragraph of this chart was deleted"}
 	}
-	chart, err := chartOf(p)
-	if err != nil {
-		return nil, err
-	}
 	sql, err := notebooks.SubstituteSQL(p.Text, l.Forms)
 	if err != nil {
 		return nil, err
@@ -220,6 +216,10 @@ func (s *Server) runLive(ctx context.Context, l shares.Link) (*shareData, error)
 	rv, ok := k.(ResultViewer)
 	if table.ResultID == "" || !ok {
 		return nil, notebooks.Errorf(notebooks.EInvalid, "the shared query returned no table")
+	}
+	chart, err := chartOf(p, table)
+	if err != nil {
+		return nil, err
 	}
 	d, _, err := collectShare(ctx, rv, table, chart, l.Table || l.CSV)
 	if err != nil {
@@ -299,12 +299,9 @@ func textRows(r array.RecordReader) ([][]string, error) {
 	return out, r.Err()
 }
 
-// freeze writes a snapshot link's data: data.json (title, chart, points) and rows.parquet.
-func (s *Server) freeze(ctx context.Context, ss *session, p *notebooks.Paragraph, chart *notebooks.Chart, l shares.Link) error {
-	table, err := ss.tableOutput(p.ID)
-	if err != nil {
-		return notebooks.Errorf(notebooks.EInvalid, "paragraph %q has no table or chart to share: run it first", p.ID)
-	}
+// freeze writes a snapshot link's data from the paragraph's table output: data.json (title,
+// chart, points) and rows.parquet.
+func (s *Server) freeze(ctx context.Context, ss *session, table notebooks.Output, chart *notebooks.Chart, l shares.Link) error {
 	v, id, err := ss.viewer(ctx, table.ResultID)
 	if err != nil {
 		return err

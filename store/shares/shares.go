@@ -89,13 +89,23 @@ func NewToken() string {
 
 // Store keeps links in a folder. Views are counted in memory and written by Flush (Close
 // flushes), so a link opened a thousand times a second does not write a file each time.
+//
+// mu guards the links in memory and is never held while a file is written, so a view never
+// waits for the disk. wmu orders the writes: whoever writes a link's file (Flush, SetExpiry,
+// Revoke, Remove) holds it from reading the link to writing it, so a file is never replaced
+// by an older state of its link. wmu is taken before mu, never while holding it.
 type Store struct {
 	dir string
+
+	wmu sync.Mutex
 
 	mu    sync.Mutex
 	links map[string]*Link
 	dirty map[string]bool
 }
+
+// writeFile is atomicfile.WriteFile; tests hold a write there to see who waits for it.
+var writeFile = atomicfile.WriteFile
 
 // Open reads the links kept in dir, creating it if needed. A file that does not parse is
 // reported, not skipped: a link must never silently stop meaning what it meant.
@@ -146,11 +156,12 @@ func (s *Store) Create(l Link) (Link, error) {
 		l.Created = time.Now().UTC()
 	}
 	l.Views, l.Queries, l.LastAccess, l.Revoked = 0, 0, nil, nil
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.writeLocked(&l); err != nil {
+	// Nobody knows the new token yet: its file is written before the link is listed.
+	if err := s.write(&l); err != nil {
 		return Link{}, err
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.links[l.Token] = &l
 	return clone(&l), nil
 }
@@ -189,7 +200,11 @@ func (s *Store) SetExpiry(token string, expires *time.Time) (Link, error) {
 		if l.Revoked != nil {
 			return notebooks.Errorf(notebooks.EConflict, "the link was revoked; share the chart again")
 		}
-		l.Expires = expires
+		l.Expires = nil
+		if expires != nil {
+			e := *expires // the caller's time stays the caller's
+			l.Expires = &e
+		}
 		return nil
 	})
 }
@@ -229,43 +244,65 @@ func (s *Store) count(token string, f func(*Link)) {
 	}
 }
 
-// Flush writes the links whose counts changed.
+// Flush writes the links whose counts changed. It copies them under the lock and writes the
+// copies without it; views counted meanwhile mark their link for the next Flush.
 func (s *Store) Flush() error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	var errs []error
+	todo := make([]Link, 0, len(s.dirty))
 	for tok := range s.dirty {
 		if l := s.links[tok]; l != nil {
-			if err := s.writeLocked(l); err != nil {
-				errs = append(errs, err)
-				continue
-			}
+			todo = append(todo, clone(l))
 		}
 		delete(s.dirty, tok)
+	}
+	s.mu.Unlock()
+	var errs []error
+	for i := range todo {
+		if err := s.write(&todo[i]); err != nil {
+			errs = append(errs, err)
+			s.count(todo[i].Token, func(*Link) {}) // marks it dirty: the next Flush tries again
+		}
 	}
 	return errors.Join(errs...)
 }
 
+// update changes a link with f and writes it. f sees a copy; the counts, which views change
+// while the file is written, are taken from the link as it is once it is written.
 func (s *Store) update(token string, f func(*Link) error) (Link, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	cur := s.links[token]
 	if cur == nil {
+		s.mu.Unlock()
 		return Link{}, notFound()
 	}
 	next := clone(cur)
-	if err := f(&next); err != nil {
+	wasDirty := s.dirty[token]
+	delete(s.dirty, token) // next carries the counts so far
+	s.mu.Unlock()
+	err := f(&next)
+	if err == nil {
+		err = s.write(&next)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur = s.links[token] // still there: Remove waits for wmu
+	if err != nil {
+		if wasDirty {
+			s.dirty[token] = true
+		}
 		return Link{}, err
 	}
-	if err := s.writeLocked(&next); err != nil {
-		return Link{}, err
-	}
+	next.Views, next.Queries, next.LastAccess = cur.Views, cur.Queries, cur.LastAccess
 	s.links[token] = &next
-	delete(s.dirty, token)
 	return clone(&next), nil
 }
 
-func (s *Store) writeLocked(l *Link) error {
+// write replaces l's file; callers other than Create hold wmu.
+func (s *Store) write(l *Link) error {
 	if !ValidToken(l.Token) {
 		return notebooks.Errorf(notebooks.EInvalid, "bad share token")
 	}
@@ -273,7 +310,7 @@ func (s *Store) writeLocked(l *Link) error {
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.WriteFile(filepath.Join(s.dir, l.Token+".json"), data, 0o600); err != nil {
+	if err := writeFile(filepath.Join(s.dir, l.Token+".json"), data, 0o600); err != nil {
 		return notebooks.Errorf(notebooks.EStorage, "save share link: %v", err)
 	}
 	return nil
@@ -291,10 +328,12 @@ func (s *Store) Remove(token string) error {
 	if !ValidToken(token) {
 		return notFound()
 	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	delete(s.links, token)
 	delete(s.dirty, token)
+	s.mu.Unlock()
 	os.RemoveAll(s.DataDir(token))
 	if err := os.Remove(filepath.Join(s.dir, token+".json")); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return notebooks.Errorf(notebooks.EStorage, "remove share link: %v", err)

@@ -172,3 +172,51 @@ test('an expired link answers 410; a live link renders', async () => {
   assert.deepEqual(s.errors.filter((e) => !e.includes('410')), []);
   await s.ctx.close();
 });
+
+// A Go paragraph's chart (nb.Chart, over a table nb.Query read): the notebook shows it as a
+// chart with no saved view, and its share shows that chart, frozen, on the page and the PNG.
+const GO_CHART = `t, err := nb.Query(\`${SQL}\`)
+if err != nil {
+	panic(err)
+}
+nb.Chart{Type: "bar", Data: t, Keys: []string{"origin"}, Values: []string{"avg(delay)"}}`;
+
+test("a Go paragraph's nb.Chart is shared as that chart: page and PNG", async () => {
+  const nb = (await server.api('POST', '/api/notebooks', { name: 'go chart' })).body;
+  const p = (await server.api('POST', `/api/notebooks/${nb.id}/paragraphs`, { lang: 'go', text: GO_CHART })).body;
+  const run = await server.api('POST', `/api/notebooks/${nb.id}/paragraphs/${p.id}/run`);
+  assert.equal(run.body.status, 'FINISHED', JSON.stringify(run.body));
+
+  const owner = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const op = await owner.newPage();
+  await op.goto(server.url.replace('/?', `/notebooks/${nb.id}?`));
+  const para = op.locator(`[data-testid="paragraph"][data-id="${p.id}"]`);
+  await para.locator('[data-testid="chart"][data-state="ready"][data-type="bar"]').waitFor({ timeout: 60000 });
+  await para.getByTestId('share').click();
+  const dlg = op.getByTestId('share-dialog');
+  await dlg.getByTestId('share-create').click();
+  await op.waitForFunction(() => document.querySelector('[data-testid="share-url"]')?.value.includes('/s/'));
+  const link = await dlg.getByTestId('share-url').inputValue();
+
+  const s = await stranger();
+  assert.equal((await s.page.goto(link)).status(), 200);
+  await s.page.locator('[data-testid="share-chart"][data-state="drawn"]').waitFor({ timeout: 30000 });
+  const data = JSON.parse(await s.page.locator('#share-data').textContent());
+  assert.equal(data.chart.type, 'bar');
+  assert.deepEqual(data.chart.keys, ['origin']);
+  const sea = data.pivot.rows.find((r) => r[0] === 'SEA');
+  const want = await expectedAvg();
+  assert.ok(sea && Math.abs(sea[1] - want) < 1e-9, `SEA avg delay ${sea?.[1]}, want ${want}`);
+  assert.equal(await s.page.locator('[data-testid="share-chart"] canvas').count(), 1, 'the chart is drawn on a canvas');
+  assert.deepEqual(s.errors, [], 'no script or CSP errors on the share page');
+  await shot(s.page, 'share-go-chart');
+
+  const png = await s.ctx.request.get(link + '.png');
+  assert.equal(png.status(), 200);
+  const buf = await png.body();
+  assert.ok(buf.length > 10_000, `png of ${buf.length} bytes`);
+  assert.equal(buf.readUInt32BE(16), 1200);
+  writeFileSync(path.join(artifacts, 'share-go-chart-server.png'), buf);
+  await s.ctx.close();
+  await owner.close();
+});

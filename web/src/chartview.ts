@@ -3,15 +3,10 @@
 // server computes over the whole result. Changing a setting saves it and asks for a new pivot;
 // the query is never run again for a chart.
 
-import { BarChart, HeatmapChart, LineChart, PieChart, ScatterChart } from 'echarts/charts';
-import { DataZoomComponent, GridComponent, LegendComponent, TitleComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
-import * as echarts from 'echarts/core';
-import { CanvasRenderer } from 'echarts/renderers';
-import { adaptChart, AGGS, CHART_TYPES, chartJSON, chartOption, chartProblem, type Option, ROLES } from './chart';
+import { adaptChart, AGGS, CHART_TYPES, chartJSON, chartProblem, ROLES } from './chart';
 import { h, setText } from './dom';
+import { ChartCanvas, type ChartElement } from './echart';
 import type { Agg, ChartSpec, ChartType, Column, PivotResult } from './types';
-
-echarts.use([BarChart, LineChart, PieChart, ScatterChart, HeatmapChart, GridComponent, TooltipComponent, LegendComponent, DataZoomComponent, VisualMapComponent, TitleComponent, CanvasRenderer]);
 
 export interface ChartHost {
   /** pivot asks the server for the chart's points. */
@@ -20,21 +15,17 @@ export interface ChartHost {
   save(spec: ChartSpec): void;
 }
 
-/** The chart element carries the option it draws, for tests and debugging. */
-export type ChartElement = HTMLElement & { lakebookOption?: Option };
-
 export class ChartView {
   readonly el: HTMLElement;
   private readonly bar: HTMLElement;
   private readonly box: ChartElement;
   private readonly noteEl: HTMLElement;
+  private readonly canvas: ChartCanvas;
   private spec: ChartSpec;
-  private chart: echarts.ECharts | null = null;
   private visible = false;
   private drawn = '';
   private seq = 0;
   private pivots = new Map<string, Promise<PivotResult>>();
-  private resize: ResizeObserver | null = null;
 
   constructor(
     private readonly columns: Column[],
@@ -47,14 +38,11 @@ export class ChartView {
     this.noteEl = h('div', { class: 'chart-note', testid: 'chart-note', hidden: true });
     this.el = h('div', { class: 'chart-view', hidden: true }, this.bar, this.noteEl, this.box);
     this.buildBar();
-    if (typeof ResizeObserver !== 'undefined') {
-      this.resize = new ResizeObserver(() => {
-        if (!this.visible) return;
-        if (!this.chart) this.draw();
-        else this.chart.resize();
-      });
-      this.resize.observe(this.box);
-    }
+    this.canvas = new ChartCanvas(this.box, () => {
+      if (!this.visible) return;
+      if (!this.canvas.created) this.draw();
+      else this.canvas.resize();
+    });
   }
 
   /** The chart being shown (adapted to the result's columns). */
@@ -104,41 +92,32 @@ export class ChartView {
   /** draw asks for the pivot of the current chart (once per chart) and draws it. */
   private draw(): void {
     if (!this.visible) return;
-    if (!this.chart && this.box.clientWidth > 0) {
-      this.chart = echarts.init(this.box, null, { renderer: 'canvas' });
-    }
+    this.canvas.ready();
     const spec = this.spec;
     const key = chartJSON(spec);
     if (this.drawn === key && this.box.dataset['state'] === 'ready') return;
     const problem = chartProblem(spec);
     if (problem) {
       this.setNote(problem);
-      this.chart?.clear();
+      this.canvas.clear();
       this.box.dataset['state'] = 'empty';
       this.drawn = key;
       return;
     }
     const n = ++this.seq;
     this.box.dataset['state'] = 'loading';
-    this.chart?.showLoading('default', { text: 'Aggregating…', color: '#2f6fd6', textColor: '#6a737d', maskColor: 'rgba(255,255,255,0.6)' });
+    this.canvas.loading();
     this.pivot(spec).then(
       (pivot) => {
         if (n !== this.seq) return;
-        const { option, note } = chartOption(spec, pivot);
-        this.box.lakebookOption = option;
-        this.box.dataset['type'] = spec.type;
-        this.setNote(note);
-        if (!this.chart && this.box.clientWidth > 0) this.chart = echarts.init(this.box, null, { renderer: 'canvas' });
-        if (!this.chart) return; // not laid out yet: the resize observer draws it
-        this.chart.hideLoading();
-        this.chart.setOption(option, { notMerge: true });
+        this.setNote(this.canvas.draw(spec, pivot));
+        if (!this.canvas.created) return; // not laid out yet: the resize observer draws it
         this.drawn = key;
         this.box.dataset['state'] = 'ready';
       },
       (err: unknown) => {
         if (n !== this.seq) return;
-        this.chart?.hideLoading();
-        this.chart?.clear();
+        this.canvas.clear();
         this.box.dataset['state'] = 'error';
         this.setNote(`Could not chart the result: ${err instanceof Error ? err.message : String(err)}`, true);
       },
@@ -244,9 +223,7 @@ export class ChartView {
 
   destroy(): void {
     this.seq++;
-    this.resize?.disconnect();
-    this.chart?.dispose();
-    this.chart = null;
+    this.canvas.destroy();
   }
 }
 

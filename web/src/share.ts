@@ -1,14 +1,9 @@
 // The page of a share link (/s/TOKEN): draws the chart from the points the server embedded
 // in the page. It is its own small bundle (share.js): a share page never loads the notebook app.
 
-import { BarChart, HeatmapChart, LineChart, PieChart, ScatterChart } from 'echarts/charts';
-import { DataZoomComponent, GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
-import * as echarts from 'echarts/core';
-import { CanvasRenderer } from 'echarts/renderers';
-import { chartOption, parseChart } from './chart';
+import { parseChart } from './chart';
+import { ChartCanvas } from './echart';
 import type { PivotResult } from './types';
-
-echarts.use([BarChart, LineChart, PieChart, ScatterChart, HeatmapChart, GridComponent, TooltipComponent, LegendComponent, DataZoomComponent, VisualMapComponent, CanvasRenderer]);
 
 function main(): void {
   const box = document.getElementById('share-chart');
@@ -19,16 +14,19 @@ function main(): void {
     const { chart, pivot } = JSON.parse(data.textContent ?? '{}') as { chart: unknown; pivot: PivotResult };
     const spec = parseChart(JSON.stringify(chart));
     if (!spec) throw new Error('the link holds no chart settings');
-    const pic = chartOption(spec, pivot);
     box.replaceChildren();
-    const c = echarts.init(box, undefined, { renderer: 'canvas' });
-    c.setOption(pic.option);
-    box.dataset['state'] = 'drawn';
-    if (note && pic.note) {
-      note.textContent = pic.note;
+    // A box without a size yet (a hidden iframe) is drawn when it gets one.
+    const draw = (): string => {
+      const text = canvas.draw(spec, pivot);
+      if (canvas.created) box.dataset['state'] = 'drawn';
+      return text;
+    };
+    const canvas = new ChartCanvas(box, () => (canvas.created ? canvas.resize() : draw()));
+    const text = draw();
+    if (note && text) {
+      note.textContent = text;
       note.hidden = false;
     }
-    new ResizeObserver(() => c.resize()).observe(box);
   } catch (err) {
     box.dataset['state'] = 'error';
     box.textContent = `The chart cannot be drawn: ${String(err)}`;
