@@ -80,6 +80,31 @@ test("an edit that collides with someone else's is shown, not silently lost", as
   await shot(page, 'conflict');
 });
 
+test('a Run clicked while the connection is down runs once it is back', async () => {
+  const id = await paragraph('sql', "select 'ran after the reconnect' as said");
+  const page2 = await ctx.newPage();
+  // The page's websocket goes through a route the test can cut, and that holds the reconnect
+  // until the test lets it through.
+  const sockets = [];
+  let release;
+  const released = new Promise((r) => { release = r; });
+  await page2.routeWebSocket(/\/ws\/notebooks\//, async (ws) => {
+    sockets.push(ws);
+    if (sockets.length > 1) await released;
+    ws.connectToServer();
+  });
+  await openNotebook(page2, server, nbID);
+  await sockets[0].close();
+  await page2.getByTestId('connection').filter({ hasText: 'reconnecting' }).waitFor();
+  await paragraphOf(page2, id).getByTestId('run').click();
+  await page2.getByTestId('toast').filter({ hasText: 'runs once the connection is back' }).waitFor();
+  await shot(page2, 'run-while-reconnecting');
+  release();
+  await waitStatus(page2, id, 'FINISHED');
+  assert.match(await paragraphOf(page2, id).getByTestId('result-table').textContent(), /ran after the reconnect/);
+  await page2.close();
+});
+
 test('Markdown with scripts and handlers renders without them', async () => {
   const id = await paragraph('md', '# Safe\n\n<img src=x onerror="window.pwned=1"> <script>window.pwned=2</script> [x](javascript:window.pwned=3)');
   await open();
