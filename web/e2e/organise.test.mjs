@@ -16,7 +16,7 @@ after(async () => {
 
 /** create makes a notebook holding one Markdown paragraph of text. */
 async function create(name, text) {
-  return (await newNotebook(server, name, [['md', text]])).nb;
+  return (await newNotebook(server, name, text ? [['md', text]] : [])).nb;
 }
 
 /** names lists what the tree shows, indented by depth: "team/", "  sales/", "    q3". */
