@@ -13,7 +13,7 @@
 // Each run uses a new paragraph, so nothing is cached in the browser. Times come from the page's
 // own clock (performance.now), marked by a MutationObserver and the next animation frame.
 import { readFileSync } from 'node:fs';
-import { startServer, launchBrowser } from '../../web/e2e/harness.mjs';
+import { startServer, launchBrowser, newNotebook, addParagraph, notebookURL, waitConnected, paragraphOf } from '../../web/e2e/harness.mjs';
 
 const runs = Number(process.argv[2] ?? 5);
 const FLIGHTS = "'data/flights-3m.parquet'";
@@ -21,18 +21,19 @@ const FLIGHTS = "'data/flights-3m.parquet'";
 const server = await startServer();
 const browser = await launchBrowser();
 try {
-  const nb = (await server.api('POST', '/api/notebooks', { name: 'bench-results' })).body;
+  const { nb } = await newNotebook(server, 'bench-results');
   const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   const page = await ctx.newPage();
   const cdp = await ctx.newCDPSession(page);
   await cdp.send('Performance.enable');
-  await page.goto(server.url.replace('/?', `/notebooks/${nb.id}?`));
-  await page.getByTestId('connection').filter({ hasText: 'connected' }).waitFor();
+  // Not openNotebook: its trace would add its own listeners to the clicks being timed.
+  await page.goto(notebookURL(server, nb.id));
+  await waitConnected(page);
 
   /** add appends a SQL paragraph and waits until the page shows it. */
   const add = async (text, settings) => {
-    const p = (await server.api('POST', `/api/notebooks/${nb.id}/paragraphs`, { lang: 'sql', text, settings })).body;
-    await page.locator(`[data-testid="paragraph"][data-id="${p.id}"]`).waitFor();
+    const p = await addParagraph(server, nb.id, 'sql', text, { settings });
+    await paragraphOf(page, p).waitFor();
     return p;
   };
 
@@ -41,7 +42,7 @@ try {
    * of the query finishing and of `selector` appearing in the paragraph, painted.
    */
   const timeRun = async (p, selector) => {
-    const para = page.locator(`[data-testid="paragraph"][data-id="${p.id}"]`);
+    const para = paragraphOf(page, p);
     await page.evaluate(
       ({ id, selector }) => {
         const el = document.querySelector(`[data-testid="paragraph"][data-id="${id}"]`);
@@ -90,7 +91,7 @@ try {
     const p = await add(`SELECT * FROM ${FLIGHTS} -- ${i}`, { view: 'chart', chart });
     charts.push(await timeRun(p, '[data-testid="chart"][data-state="ready"]'));
     // Another aggregation of the same result: only the pivot, no query.
-    const para = page.locator(`[data-testid="paragraph"][data-id="${p.id}"]`);
+    const para = paragraphOf(page, p);
     const t0 = await page.evaluate(() => performance.now());
     await para.getByTestId('chart-value-agg').first().selectOption('median');
     await para.locator('[data-testid="chart"][data-state="ready"]').waitFor();

@@ -36,6 +36,7 @@ import (
 
 	"github.com/lakebook/lakebook/notebooks"
 	"github.com/lakebook/lakebook/store/nbfile"
+	"github.com/lakebook/lakebook/store/trash"
 )
 
 // MaxFileSize bounds a notebook object lakebook will read.
@@ -49,6 +50,8 @@ type Store struct {
 
 	mu    sync.Mutex
 	files map[string]*file // by notebook id
+	// trashIndex holds the trash's records as last read.
+	trashIndex trash.Index
 }
 
 type file struct {

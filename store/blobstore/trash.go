@@ -74,7 +74,7 @@ func (s *Store) ListTrash(ctx context.Context) ([]trash.Entry, error) {
 
 func (s *Store) listTrashLocked(ctx context.Context) ([]trash.Entry, error) {
 	it := s.bucket.List(&blob.ListOptions{Prefix: trash.Dir + "/", Delimiter: "/"})
-	var ids []string
+	records := map[string]string{} // entry id → change token
 	files := map[string]bool{}
 	for {
 		o, err := it.Next(ctx)
@@ -86,24 +86,18 @@ func (s *Store) listTrashLocked(ctx context.Context) ([]trash.Entry, error) {
 		}
 		base := strings.TrimPrefix(o.Key, trash.Dir+"/")
 		if id, ok := trash.EntryID(base); ok {
-			ids = append(ids, id)
+			records[id] = listToken(o)
 		} else if id, ok := strings.CutSuffix(base, notebooks.FileExt); ok {
 			files[id] = true
 		}
 	}
-	out := []trash.Entry{}
-	for _, id := range ids {
+	for id := range records {
 		if !files[id] {
-			continue // a record without its file: the trash was interrupted
+			delete(records, id) // a record without its file: the trash was interrupted
 		}
-		e, err := s.readEntry(ctx, id)
-		if err != nil {
-			continue // deleted since the listing, or a record broken by hand
-		}
-		out = append(out, e)
 	}
-	trash.Sort(out)
-	return out, nil
+	// Only records that are new or changed since the last listing are downloaded.
+	return s.trashIndex.List(records, func(id string) (trash.Entry, error) { return s.readEntry(ctx, id) }), nil
 }
 
 // readEntry reads entry id's record.

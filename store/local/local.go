@@ -35,6 +35,8 @@ type Store struct {
 
 	mu    sync.Mutex
 	files map[string]*file // by notebook id
+	// trashIndex holds the trash's records as last read.
+	trashIndex trash.Index
 }
 
 type file struct {

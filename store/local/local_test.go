@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -207,5 +208,26 @@ func TestBrokenFileTrashAndRestore(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(path); string(data) != broken {
 		t.Errorf("restored file =\n%s", data)
+	}
+}
+
+// BenchmarkListTrash lists a trash of 500 entries, as the notebook list page does on every load.
+func BenchmarkListTrash(b *testing.B) {
+	ctx := context.Background()
+	s := openStore(b)
+	for i := range 500 {
+		nb, err := s.Create(ctx, fmt.Sprintf("old/n%03d", i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.MoveToTrash(ctx, nb.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if entries, err := s.ListTrash(ctx); err != nil || len(entries) != 500 {
+			b.Fatalf("ListTrash = %d entries, %v", len(entries), err)
+		}
 	}
 }

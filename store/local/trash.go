@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/lakebook/lakebook/notebooks"
 	"github.com/lakebook/lakebook/store/atomicfile"
@@ -70,27 +71,32 @@ func (s *Store) listTrashLocked() ([]trash.Entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("local: trash: %w", err)
 	}
-	out := []trash.Entry{}
+	// An entry is listed when both its record and its file are regular files (a record without
+	// its file is a crash mid-trash); the record's size and modification time tell whether the
+	// index must read it again.
+	files := map[string]bool{}
+	for _, d := range dirents {
+		if id, ok := strings.CutSuffix(d.Name(), notebooks.FileExt); ok && d.Type().IsRegular() {
+			files[id] = true
+		}
+	}
+	listed := map[string]string{}
 	for _, d := range dirents {
 		id, ok := trash.EntryID(d.Name())
-		if !ok || !d.Type().IsRegular() {
+		if !ok || !d.Type().IsRegular() || !files[id] {
 			continue
 		}
-		e, err := s.trashEntryLocked(id)
+		fi, err := d.Info()
 		if err != nil {
-			continue // a record without its file (a crash mid-trash) or one broken by hand
+			continue // removed since the listing
 		}
-		out = append(out, e)
+		listed[id] = fmt.Sprintf("%d/%d", fi.Size(), fi.ModTime().UnixNano())
 	}
-	trash.Sort(out)
-	return out, nil
+	return s.trashIndex.List(listed, s.readTrashRecord), nil
 }
 
-// trashEntryLocked reads entry id's record and checks its file is there.
-func (s *Store) trashEntryLocked(id string) (trash.Entry, error) {
-	if err := trash.CheckID(id); err != nil {
-		return trash.Entry{}, err
-	}
+// readTrashRecord reads and decodes entry id's record.
+func (s *Store) readTrashRecord(id string) (trash.Entry, error) {
 	rec, err := os.ReadFile(s.trashPath(trash.MetaFile(id)))
 	if errors.Is(err, fs.ErrNotExist) {
 		return trash.Entry{}, notebooks.Errorf(notebooks.ENotFound, "no trash entry %q", id)
@@ -98,7 +104,15 @@ func (s *Store) trashEntryLocked(id string) (trash.Entry, error) {
 	if err != nil {
 		return trash.Entry{}, fmt.Errorf("local: trash: %w", err)
 	}
-	e, err := trash.Decode(id, rec)
+	return trash.Decode(id, rec)
+}
+
+// trashEntryLocked reads entry id's record and checks its file is there.
+func (s *Store) trashEntryLocked(id string) (trash.Entry, error) {
+	if err := trash.CheckID(id); err != nil {
+		return trash.Entry{}, err
+	}
+	e, err := s.readTrashRecord(id)
 	if err != nil {
 		return trash.Entry{}, err
 	}
@@ -172,17 +186,26 @@ func (s *Store) DeleteFromTrash(ctx context.Context, entryID string) error {
 	return s.purgeLocked(entryID)
 }
 
-// purgeLocked removes an entry's file, then its record.
+// purgeLocked removes an entry's file, then its record, and makes that durable.
 func (s *Store) purgeLocked(id string) error {
+	if err := s.removeEntryLocked(id); err != nil {
+		return err
+	}
+	return atomicfile.SyncDir(s.trashDir())
+}
+
+// removeEntryLocked removes an entry's file, then its record, without waiting for the disk.
+func (s *Store) removeEntryLocked(id string) error {
 	for _, p := range []string{s.trashPath(trash.NotebookFile(id)), s.trashPath(trash.MetaFile(id))} {
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("local: empty trash: %w", err)
 		}
 	}
-	return atomicfile.SyncDir(s.trashDir())
+	return nil
 }
 
-// EmptyTrash deletes every trashed notebook forever and says how many there were.
+// EmptyTrash deletes every trashed notebook forever and says how many there were. The folder
+// is synced once, after all the removals, not once per entry.
 func (s *Store) EmptyTrash(ctx context.Context) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -191,9 +214,13 @@ func (s *Store) EmptyTrash(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	for i, e := range entries {
-		if err := s.purgeLocked(e.ID); err != nil {
+		if err := s.removeEntryLocked(e.ID); err != nil {
+			atomicfile.SyncDir(s.trashDir()) // what was removed stays removed
 			return i, err
 		}
 	}
-	return len(entries), nil
+	if len(entries) == 0 {
+		return 0, nil
+	}
+	return len(entries), atomicfile.SyncDir(s.trashDir())
 }

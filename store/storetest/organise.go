@@ -288,3 +288,35 @@ func testTrashSurvivesReopen(t *testing.T, open func(t testing.TB) Store) {
 	}
 	wantText(t, s2, nb.ID, "kept/notes", "remember")
 }
+
+// testTrashSeesOtherStores: a store that has listed the trash sees what another store on the
+// same place (another server, or a person) trashes, restores and deletes afterwards.
+func testTrashSeesOtherStores(t *testing.T, open func(t testing.TB) Store) {
+	ctx := context.Background()
+	s, other := open(t), open(t)
+	a := mustCreate(t, s, "a")
+	ea := mustTrash(t, s, a.ID)
+	if got := listTrash(t, s); len(got) != 1 || got[0] != ea {
+		t.Fatalf("ListTrash = %+v, want [%+v]", got, ea)
+	}
+	b := mustCreate(t, other, "b")
+	eb := mustTrash(t, other, b.ID)
+	if got := listTrash(t, s); len(got) != 2 || !slices.Contains(got, ea) || !slices.Contains(got, eb) {
+		t.Fatalf("ListTrash after another store trashed b = %+v, want a and b", got)
+	}
+	if err := other.DeleteFromTrash(ctx, ea.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := listTrash(t, s); len(got) != 1 || got[0] != eb {
+		t.Fatalf("ListTrash after another store deleted a = %+v, want [%+v]", got, eb)
+	}
+	if _, err := other.RestoreFromTrash(ctx, eb.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := listTrash(t, s); len(got) != 0 {
+		t.Fatalf("ListTrash after another store restored b = %+v, want none", got)
+	}
+	if n, err := s.EmptyTrash(ctx); err != nil || n != 0 {
+		t.Errorf("EmptyTrash of an empty trash = %d, %v", n, err)
+	}
+}

@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t testing.TB) Store) {
 		{"TrashRestoreNeverOverwrites", testTrashRestoreNeverOverwrites},
 		{"TrashBadInput", testTrashBadInput},
 		{"TrashSurvivesReopen", testTrashSurvivesReopen},
+		{"TrashSeesOtherStores", testTrashSeesOtherStores},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })

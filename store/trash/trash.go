@@ -107,3 +107,47 @@ func NewEntry(notebookID, name string, broken error) Entry {
 	}
 	return e
 }
+
+// Index keeps the trash's records in memory, each with the change token of the record it was
+// read from (an ETag, or a size and modification time), so listing the trash — which the
+// notebook list page does on every load — reads only the records that are new or changed since
+// the last listing, not every one. The stores still list their trash folder each time, so
+// entries other programs add or remove are seen. The zero Index is ready to use; it is not safe
+// for concurrent use (the stores call it under their lock).
+type Index struct {
+	records map[string]indexed
+}
+
+type indexed struct {
+	token string
+	entry Entry
+	// broken is set for a record that does not decode: skipped until it changes.
+	broken bool
+}
+
+// List returns the entries of the records listed now (entry id → change token), most recently
+// deleted first. read is called for the records that are not in the index or whose token
+// changed. A record read cannot read is left out: one broken by hand is remembered as broken
+// until it changes; one that failed otherwise (deleted since the listing) is read again next
+// time. Records no longer listed are forgotten.
+func (x *Index) List(listed map[string]string, read func(id string) (Entry, error)) []Entry {
+	next := make(map[string]indexed, len(listed))
+	out := []Entry{}
+	for id, token := range listed {
+		r, ok := x.records[id]
+		if !ok || r.token != token {
+			e, err := read(id)
+			if err != nil && notebooks.ErrorCode(err) != notebooks.EBrokenFile {
+				continue
+			}
+			r = indexed{token: token, entry: e, broken: err != nil}
+		}
+		next[id] = r
+		if !r.broken {
+			out = append(out, r.entry)
+		}
+	}
+	x.records = next
+	Sort(out)
+	return out
+}

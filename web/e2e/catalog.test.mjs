@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, launchBrowser, typeInto, shot } from './harness.mjs';
+import { startServer, launchBrowser, typeInto, shot, newNotebook, newPage, openNotebook, paragraphs } from './harness.mjs';
 
 let server, browser;
 before(async () => {
@@ -18,27 +18,13 @@ after(async () => {
 });
 
 test('crawl a partitioned folder, insert its names, query it with pruning, drop it', async () => {
-  const nb = (await server.api('POST', '/api/notebooks', { name: 'catalog' })).body;
-  const add = async (text) => (await server.api('POST', `/api/notebooks/${nb.id}/paragraphs`, { lang: 'sql', text })).body;
-  const write = await add("COPY (SELECT range AS n, range % 3 AS k FROM range(30)) TO 'data/parts' (FORMAT parquet, PARTITION_BY (k))");
-  const query = await add('');
+  const { nb, ps } = await newNotebook(server, 'catalog', ["COPY (SELECT range AS n, range % 3 AS k FROM range(30)) TO 'data/parts' (FORMAT parquet, PARTITION_BY (k))", '']);
+  const [write, query] = ps;
 
-  const ctx = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
-  const page = await ctx.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const { ctx, page, errors } = await newPage(browser, { viewport: { width: 1600, height: 1000 } });
   page.on('dialog', (d) => d.accept());
-  await page.goto(server.url.replace('/?', `/notebooks/${nb.id}?`));
-  await page.getByTestId('connection').filter({ hasText: 'connected' }).waitFor();
-  const para = (p) => page.locator(`[data-testid="paragraph"][data-id="${p.id}"]`);
-  const finished = async (p) => {
-    await para(p).and(page.locator('[data-status="FINISHED"], [data-status="ERROR"]')).waitFor({ timeout: 60000 });
-    const status = await para(p).getAttribute('data-status');
-    if (status !== 'FINISHED') {
-      await shot(page, 'catalog-failed');
-      assert.fail(`paragraph ${p.id}: ${status}: ${await para(p).textContent()}`);
-    }
-  };
+  await openNotebook(page, server, nb.id);
+  const { para, finished } = paragraphs(page, { timeout: 60000, name: 'catalog-failed' });
 
   // waitOrToast waits for locator, failing at once with the message when an error toast shows.
   const waitOrToast = async (locator, what) => {

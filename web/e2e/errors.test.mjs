@@ -3,14 +3,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startServer, launchBrowser, typeInto, shot, artifacts } from './harness.mjs';
+import { startServer, launchBrowser, typeInto, shot, artifacts, newNotebook, addParagraph, openNotebook, paragraphOf, waitStatus, waitConnected, tabCompletes } from './harness.mjs';
 
 let server, browser, page, ctx, nbID;
 before(async () => {
   server = await startServer({ withData: false });
   browser = await launchBrowser();
-  const created = await server.api('POST', '/api/notebooks', { name: 'trouble' });
-  nbID = created.body.id;
+  nbID = (await newNotebook(server, 'trouble')).nb.id;
   ctx = await browser.newContext({ viewport: { width: 1100, height: 900 } });
   page = await ctx.newPage();
 });
@@ -19,19 +18,10 @@ after(async () => {
   await server?.stop();
 });
 
-async function paragraph(lang, text) {
-  const res = await server.api('POST', `/api/notebooks/${nbID}/paragraphs`, { lang, text });
-  assert.equal(res.status, 201);
-  return res.body.id;
-}
-
-async function open() {
-  await page.goto(server.url.replace('/?', `/notebooks/${nbID}?`));
-  await page.getByTestId('connection').filter({ hasText: 'connected' }).waitFor();
-}
-
-const para = (id) => page.locator(`[data-testid="paragraph"][data-id="${id}"]`);
-const status = (id, s) => para(id).and(page.locator(`[data-status="${s}"]`)).waitFor({ timeout: 30000 });
+const paragraph = async (lang, text) => (await addParagraph(server, nbID, lang, text)).id;
+const open = () => openNotebook(page, server, nbID);
+const para = (id) => paragraphOf(page, id);
+const status = (id, s) => waitStatus(page, id, s);
 
 test('bad SQL and bad Go show the error with its line under the paragraph', async () => {
   const sql = await paragraph('sql', 'select 1,\n  2 +\nfrom nowhere where');
@@ -90,6 +80,31 @@ test("an edit that collides with someone else's is shown, not silently lost", as
   await shot(page, 'conflict');
 });
 
+test('a Run clicked while the connection is down runs once it is back', async () => {
+  const id = await paragraph('sql', "select 'ran after the reconnect' as said");
+  const page2 = await ctx.newPage();
+  // The page's websocket goes through a route the test can cut, and that holds the reconnect
+  // until the test lets it through.
+  const sockets = [];
+  let release;
+  const released = new Promise((r) => { release = r; });
+  await page2.routeWebSocket(/\/ws\/notebooks\//, async (ws) => {
+    sockets.push(ws);
+    if (sockets.length > 1) await released;
+    ws.connectToServer();
+  });
+  await openNotebook(page2, server, nbID);
+  await sockets[0].close();
+  await page2.getByTestId('connection').filter({ hasText: 'reconnecting' }).waitFor();
+  await paragraphOf(page2, id).getByTestId('run').click();
+  await page2.getByTestId('toast').filter({ hasText: 'runs once the connection is back' }).waitFor();
+  await shot(page2, 'run-while-reconnecting');
+  release();
+  await waitStatus(page2, id, 'FINISHED');
+  assert.match(await paragraphOf(page2, id).getByTestId('result-table').textContent(), /ran after the reconnect/);
+  await page2.close();
+});
+
 test('Markdown with scripts and handlers renders without them', async () => {
   const id = await paragraph('md', '# Safe\n\n<img src=x onerror="window.pwned=1"> <script>window.pwned=2</script> [x](javascript:window.pwned=3)');
   await open();
@@ -104,7 +119,7 @@ test('Markdown with scripts and handlers renders without them', async () => {
 
 test('Restart kernels is one click and says what was lost; Run all above runs the paragraphs above', async () => {
   // A notebook of its own: "run all above" must not meet the endless paragraphs of other tests.
-  nbID = (await server.api('POST', '/api/notebooks', { name: 'kernels' })).body.id;
+  nbID = (await newNotebook(server, 'kernels')).nb.id;
   const a = await paragraph('go', 'counter := 40');
   const b = await paragraph('go', 'counter += 2');
   const c = await paragraph('go', 'counter');
@@ -124,7 +139,7 @@ test('Restart kernels is one click and says what was lost; Run all above runs th
 });
 
 test('Tab completes Go package members and SQL table names from the kernel', async () => {
-  nbID = (await server.api('POST', '/api/notebooks', { name: 'completion' })).body.id;
+  nbID = (await newNotebook(server, 'completion')).nb.id;
   const go = await paragraph('go', '');
   const sql = await paragraph('sql', 'create temp table flights_2001 as select 1 as delay');
   await open();
@@ -134,8 +149,7 @@ test('Tab completes Go package members and SQL table names from the kernel', asy
   const goEditor = para(go).locator('.cm-content');
   await goEditor.click();
   await page.keyboard.insertText('strings.ToU');
-  await page.keyboard.press('Tab');
-  await page.locator('.cm-tooltip-autocomplete').filter({ hasText: 'ToUpper' }).waitFor();
+  await tabCompletes(page, 'ToUpper');
   // Not a full-page shot: resizing the page closes the completion list.
   await page.screenshot({ path: path.join(artifacts, 'completion.png') });
   await page.keyboard.press('Tab');
@@ -143,12 +157,11 @@ test('Tab completes Go package members and SQL table names from the kernel', asy
 
   const sql2 = await paragraph('sql', '');
   await page.reload();
-  await page.getByTestId('connection').filter({ hasText: 'connected' }).waitFor();
+  await waitConnected(page);
   const sqlEditor = para(sql2).locator('.cm-content');
   await sqlEditor.click();
   await page.keyboard.insertText('select * from flights_');
-  await page.keyboard.press('Tab');
-  await page.locator('.cm-tooltip-autocomplete').filter({ hasText: 'flights_2001' }).waitFor();
+  await tabCompletes(page, 'flights_2001');
   await page.keyboard.press('Tab');
   await sqlEditor.filter({ hasText: 'from flights_2001' }).waitFor();
 });

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startServer, launchBrowser, shot, artifacts } from './harness.mjs';
+import { startServer, launchBrowser, shot, artifacts, newNotebook, newPage, openNotebook, paragraphs } from './harness.mjs';
 
 let server, browser;
 before(async () => {
@@ -72,32 +72,12 @@ const CHART = `nb.Chart{Type: "bar", Data: stats[:10], Keys: []string{"Origin"},
 const RICH = `nb.Show(nb.Markdown("**Busiest:** " + stats[0].Origin))
 nb.HTML("<i>html</i><img src=x onerror=\\"document.title='pwned'\\"><script>document.title='pwned'</script>")`;
 
-async function newNotebook(name, paragraphs) {
-  const nb = (await server.api('POST', '/api/notebooks', { name })).body;
-  const ps = [];
-  for (const [lang, text] of paragraphs) ps.push((await server.api('POST', `/api/notebooks/${nb.id}/paragraphs`, { lang, text })).body);
-  return { nb, ps };
-}
-
 test('a Go paragraph computes percentiles from the flights and registers them; SQL queries them', async () => {
-  const { nb, ps } = await newNotebook('go data', [['go', PERCENTILES], ['sql', QUERY], ['sql', CHECK], ['go', PICK], ['sql', PICKED], ['go', CHART], ['go', RICH]]);
+  const { nb, ps } = await newNotebook(server, 'go data', [['go', PERCENTILES], ['sql', QUERY], ['sql', CHECK], ['go', PICK], ['sql', PICKED], ['go', CHART], ['go', RICH]]);
   const [goPara, sqlPara, checkPara, pickPara, pickedPara, chartPara, richPara] = ps;
-  const ctx = await browser.newContext({ viewport: { width: 1400, height: 1100 } });
-  const page = await ctx.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(server.url.replace('/?', `/notebooks/${nb.id}?`));
-  await page.getByTestId('connection').filter({ hasText: 'connected' }).waitFor();
-  const para = (p) => page.locator(`[data-testid="paragraph"][data-id="${p.id}"]`);
-  const run = async (p) => {
-    await para(p).getByTestId('run').click();
-    await para(p).and(page.locator('[data-status="FINISHED"], [data-status="ERROR"]')).waitFor({ timeout: 180000 });
-    const status = await para(p).getAttribute('data-status');
-    if (status !== 'FINISHED') {
-      await shot(page, 'gokernel-failed');
-      assert.fail(`paragraph ${p.id}: ${status}: ${await para(p).textContent()}`);
-    }
-  };
+  const { ctx, page, errors } = await newPage(browser, { viewport: { width: 1400, height: 1100 } });
+  await openNotebook(page, server, nb.id);
+  const { para, run } = paragraphs(page, { timeout: 180000, name: 'gokernel-failed' });
   const cells = (p, row) => para(p).locator(`tbody tr[data-row="${row}"] td`).evaluateAll((tds) => tds.slice(1).map((td) => td.textContent));
 
   // The Go paragraph: what it printed, and its final value (the five busiest origins) as a table.

@@ -1,7 +1,7 @@
 // End-to-end: checkpoint a notebook, change it, see the change, restore the checkpoint.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, shot } from './harness.mjs';
+import { startServer, launchBrowser, shot, newNotebook, openNotebook } from './harness.mjs';
 
 let server, browser;
 before(async () => {
@@ -14,13 +14,11 @@ after(async () => {
 });
 
 test('checkpoint, see what changed, restore', async () => {
-  const nb = (await server.api('POST', '/api/notebooks', { name: 'versions' })).body;
-  const p = (await server.api('POST', `/api/notebooks/${nb.id}/paragraphs`, { lang: 'sql', text: 'select 1 as first' })).body;
+  const { nb, ps: [p] } = await newNotebook(server, 'versions', ['select 1 as first']);
   const ctx = await browser.newContext({ viewport: { width: 1300, height: 900 } });
   const page = await ctx.newPage();
   page.on('dialog', (d) => d.accept());
-  await page.goto(server.url.replace('/?', `/notebooks/${nb.id}?`));
-  await page.getByTestId('connection').filter({ hasText: 'connected' }).waitFor();
+  await openNotebook(page, server, nb.id);
 
   await page.getByTestId('history').click();
   await page.getByTestId('checkpoint-message').fill('the first version');

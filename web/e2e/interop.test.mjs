@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, launchBrowser, shot, artifacts } from './harness.mjs';
+import { startServer, launchBrowser, shot, artifacts, waitConnected } from './harness.mjs';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../notebooks/testdata/interop/fixtures');
 let server, browser;
@@ -23,7 +23,7 @@ test('import a .zpln through the UI, export an HTML report and open it', async (
   await page.goto(server.url);
   await page.getByTestId('import-file').setInputFiles(path.join(fixtures, 'spark-basic-features.zpln'));
   await page.waitForURL(/\/notebooks\//);
-  await page.getByTestId('connection').filter({ hasText: 'connected' }).waitFor();
+  await waitConnected(page);
   const paragraphs = page.getByTestId('paragraph');
   await paragraphs.first().waitFor();
   const n = await paragraphs.count();

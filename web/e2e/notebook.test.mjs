@@ -1,7 +1,7 @@
 // End-to-end: a new user's path, and two people on one notebook.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, typeInto, shot } from './harness.mjs';
+import { startServer, launchBrowser, typeInto, shot, newNotebook, newPage, openNotebook, paragraphOf, waitConnected, waitStatus, finished, trace } from './harness.mjs';
 
 let server, browser;
 before(async () => {
@@ -14,10 +14,8 @@ after(async () => {
 });
 
 test('a new user opens the printed URL, runs the tutorial and sees tables', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await ctx.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const { ctx, page, errors } = await newPage(browser);
+  await trace(page);
   await page.goto(server.url);
   assert.ok(!page.url().includes('token='), 'the token is removed from the address bar');
   const item = page.getByTestId('notebook-item').filter({ hasText: 'Tutorial' });
@@ -25,25 +23,18 @@ test('a new user opens the printed URL, runs the tutorial and sees tables', asyn
   await shot(page, 'list');
   await item.click();
   await page.getByTestId('paragraph').first().waitFor();
-  await page.getByTestId('connection').filter({ hasText: 'connected' }).waitFor();
+  await waitConnected(page);
   await page.getByTestId('run-all').click();
-  const paragraphs = page.getByTestId('paragraph');
-  const n = await paragraphs.count();
-  assert.ok(n >= 5, `tutorial has ${n} paragraphs`);
-  for (let i = 0; i < n; i++) {
-    const p = paragraphs.nth(i);
-    await p.and(page.locator('[data-status="FINISHED"]')).waitFor({ timeout: 60000 }).catch(async (e) => {
-      await shot(page, 'tutorial-failed');
-      throw new Error(`paragraph ${i} did not finish: status ${await p.getAttribute('data-status')}: ${await p.textContent()}`);
-    });
-  }
-  const count = page.locator('[data-testid="paragraph"][data-id="count"]');
+  const ids = await page.getByTestId('paragraph').evaluateAll((els) => els.map((e) => e.dataset.id));
+  assert.ok(ids.length >= 5, `tutorial has ${ids.length} paragraphs`);
+  for (const id of ids) await finished(page, id, { name: 'tutorial-failed' });
+  const count = paragraphOf(page, 'count');
   const table = count.getByTestId('result-table');
   await table.waitFor();
   assert.match(await table.textContent(), /3000000|3,000,000/);
-  const all = page.locator('[data-testid="paragraph"][data-id="all-rows"]');
+  const all = paragraphOf(page, 'all-rows');
   assert.match(await all.getByTestId('row-count').textContent(), /3,?000,?000/);
-  const go = page.locator('[data-testid="paragraph"][data-id="go"]');
+  const go = paragraphOf(page, 'go');
   assert.match(await go.getByTestId('output').first().textContent(), /HELLO FROM GO!/);
   await shot(page, 'tutorial');
   assert.deepEqual(errors, []);
@@ -51,18 +42,13 @@ test('a new user opens the printed URL, runs the tutorial and sees tables', asyn
 });
 
 test('two browsers on one notebook: one edits and runs, the other sees the edit and the output', async () => {
-  const created = await server.api('POST', '/api/notebooks', { name: 'together' });
-  assert.equal(created.status, 201);
-  const id = created.body.id;
-  const para = await server.api('POST', `/api/notebooks/${id}/paragraphs`, { lang: 'sql', text: 'select 1' });
-  assert.equal(para.status, 201);
+  const { nb, ps: [p] } = await newNotebook(server, 'together', ['select 1']);
+  const id = nb.id;
 
   const open = async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1100, height: 700 } });
-    const page = await ctx.newPage();
-    await page.goto(server.url.replace('/?', `/notebooks/${id}?`));
-    await page.getByTestId('connection').filter({ hasText: 'connected' }).waitFor();
-    return { ctx, page, para: page.locator(`[data-testid="paragraph"][data-id="${para.body.id}"]`) };
+    const { ctx, page } = await newPage(browser, { viewport: { width: 1100, height: 700 } });
+    await openNotebook(page, server, id);
+    return { ctx, page, para: paragraphOf(page, p) };
   };
   const a = await open();
   const b = await open();
@@ -72,7 +58,7 @@ test('two browsers on one notebook: one edits and runs, the other sees the edit 
   await a.para.locator('.cm-content').press('Shift+Enter');
 
   await b.para.locator('.cm-content').filter({ hasText: 'group by origin' }).waitFor();
-  await b.para.and(b.page.locator('[data-status="FINISHED"]')).waitFor({ timeout: 30000 });
+  await waitStatus(b.page, p, 'FINISHED', { name: 'collab-failed' });
   const table = b.para.getByTestId('result-table');
   await table.waitFor();
   assert.match(await table.textContent(), /ORD/);

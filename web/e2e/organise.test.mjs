@@ -2,7 +2,7 @@
 // clone, move, the trash (delete, restore into a taken name, empty).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, shot } from './harness.mjs';
+import { startServer, launchBrowser, shot, newNotebook, openNotebook } from './harness.mjs';
 
 let server, browser;
 before(async () => {
@@ -14,11 +14,9 @@ after(async () => {
   await server?.stop();
 });
 
+/** create makes a notebook holding one Markdown paragraph of text. */
 async function create(name, text) {
-  const res = await server.api('POST', '/api/notebooks', { name });
-  assert.equal(res.status, 201, JSON.stringify(res.body));
-  if (text) await server.api('POST', `/api/notebooks/${res.body.id}/paragraphs`, { lang: 'md', text });
-  return res.body;
+  return (await newNotebook(server, name, text ? [['md', text]] : [])).nb;
 }
 
 /** names lists what the tree shows, indented by depth: "team/", "  sales/", "    q3". */
@@ -115,8 +113,7 @@ test('folders, search, clone, move, trash, restore, empty', async () => {
 
   // Delete moves to the trash; someone who has the notebook open is told.
   const open = await ctx.newPage();
-  await open.goto(server.url.replace('/?', `/notebooks/${await item(page, 'team/sales/q3').getAttribute('data-id')}?`));
-  await open.getByTestId('connection').filter({ hasText: 'connected' }).waitFor();
+  await openNotebook(open, server, await item(page, 'team/sales/q3').getAttribute('data-id'));
   await page.bringToFront();
   await item(page, 'team/sales/q3').hover();
   await item(page, 'team/sales/q3').getByTestId('delete-notebook').click();

@@ -5,10 +5,9 @@
 // results kept across a server restart.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, launchBrowser, typeInto, shot, artifacts } from './harness.mjs';
+import { startServer, launchBrowser, typeInto, shot, artifacts, newNotebook, newPage, openNotebook, paragraphs, waitConnected } from './harness.mjs';
 
 const FLIGHTS = "'data/flights-3m.parquet'";
 
@@ -22,36 +21,11 @@ after(async () => {
   await server?.stop();
 });
 
-/** newNotebook creates a notebook of SQL paragraphs through the API. */
-async function newNotebook(name, texts) {
-  const nb = (await server.api('POST', '/api/notebooks', { name })).body;
-  const ps = [];
-  for (const text of texts) ps.push((await server.api('POST', `/api/notebooks/${nb.id}/paragraphs`, { lang: 'sql', text })).body);
-  return { nb, ps };
-}
-
 /** open opens a notebook page and gives helpers for its paragraphs. */
-async function open(nbId, { base = server, viewport = { width: 1400, height: 1000 } } = {}) {
-  const ctx = await browser.newContext({ viewport, acceptDownloads: true });
-  const page = await ctx.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(base.url.replace('/?', `/notebooks/${nbId}?`));
-  await page.getByTestId('connection').filter({ hasText: 'connected' }).waitFor();
-  const para = (p) => page.locator(`[data-testid="paragraph"][data-id="${p.id}"]`);
-  const finished = async (p, name = 'results-failed') => {
-    await para(p).and(page.locator('[data-status="FINISHED"], [data-status="ERROR"]')).waitFor({ timeout: 120000 });
-    const status = await para(p).getAttribute('data-status');
-    if (status !== 'FINISHED') {
-      await shot(page, name);
-      assert.fail(`paragraph ${p.id}: ${status}: ${await para(p).textContent()}`);
-    }
-  };
-  const run = async (p) => {
-    await para(p).getByTestId('run').click();
-    await finished(p);
-  };
-  return { ctx, page, errors, para, finished, run };
+async function open(nbId, { viewport = { width: 1400, height: 1000 } } = {}) {
+  const { ctx, page, errors } = await newPage(browser, { viewport, acceptDownloads: true });
+  await openNotebook(page, server, nbId);
+  return { ctx, page, errors, ...paragraphs(page, { timeout: 120000, name: 'results-failed' }) };
 }
 
 /** chartOf waits for a paragraph's chart to be drawn and returns the option it drew. */
@@ -112,7 +86,7 @@ async function configure(p, { type, keys, groups, value, agg, stacked, column, b
 }
 
 test('a million rows: scroll to the last, sort, filter, column stats and download', async () => {
-  const { nb, ps } = await newNotebook('million', ['SELECT range FROM range(1000000)']);
+  const { nb, ps } = await newNotebook(server, 'million', ['SELECT range FROM range(1000000)']);
   const [p] = ps;
   const { ctx, page, errors, para, run } = await open(nb.id);
   await run(p);
@@ -194,7 +168,7 @@ test('a million rows: scroll to the last, sort, filter, column stats and downloa
 let chartNotebook; // the notebook of the bar chart, opened again after a server restart
 
 test('a bar chart of avg(delay) by origin equals the SQL and comes back after a reload without a re-run', async () => {
-  const { nb, ps } = await newNotebook('delays', [
+  const { nb, ps } = await newNotebook(server, 'delays', [
     `SELECT * FROM ${FLIGHTS}`,
     `SELECT origin, avg(delay) AS avg_delay FROM ${FLIGHTS} GROUP BY origin ORDER BY origin`,
   ]);
@@ -232,7 +206,7 @@ test('a bar chart of avg(delay) by origin equals the SQL and comes back after a 
 
   // Reload: the chart is back, from the same run.
   await page.reload();
-  await page.getByTestId('connection').filter({ hasText: 'connected' }).waitFor();
+  await waitConnected(page);
   const again = await chartOf(para(all), 'bar');
   assert.deepEqual(again.series[0].data, option.series[0].data);
   assert.equal(await para(all).getAttribute('data-status'), 'FINISHED');
@@ -249,7 +223,7 @@ test('a bar chart of avg(delay) by origin equals the SQL and comes back after a 
 });
 
 test('every chart type over the flights', async () => {
-  const { nb, ps } = await newNotebook('charts', [
+  const { nb, ps } = await newNotebook(server, 'charts', [
     `SELECT origin, destination, delay, distance, date, date_trunc('day', date)::DATE AS day, dayname(date) AS weekday, hour(date) AS hour FROM ${FLIGHTS}`,
   ]);
   const [p] = ps;
@@ -313,7 +287,7 @@ test('every chart type over the flights', async () => {
 });
 
 test('forms: a value in a WHERE clause; an injection attempt is just a string', async () => {
-  const { nb, ps } = await newNotebook('forms', [
+  const { nb, ps } = await newNotebook(server, 'forms', [
     `SELECT origin, count(*) AS flights FROM ${FLIGHTS} WHERE origin = \${origin=SEA} GROUP BY origin`,
     'CREATE TABLE x AS SELECT 42 AS answer',
     'SELECT ${q=hello} AS v',
@@ -362,15 +336,12 @@ test('forms: a value in a WHERE clause; an injection attempt is just a string', 
 });
 
 test('run all says which paragraph runs and which wait; elapsed time ticks while running', async () => {
-  const nb = (await server.api('POST', '/api/notebooks', { name: 'progress' })).body;
-  const add = async (lang, text) => (await server.api('POST', `/api/notebooks/${nb.id}/paragraphs`, { lang, text })).body;
-  const slow = await add('go', 'import "time"\n\ntime.Sleep(4 * time.Second)\n"slept"');
-  const a = await add('sql', 'SELECT 1 AS one');
-  const b = await add('sql', 'SELECT 2 AS two');
-  const { ctx, page, errors, para, finished } = await open(nb.id);
+  const { nb, ps } = await newNotebook(server, 'progress', [['go', 'import "time"\n\ntime.Sleep(4 * time.Second)\n"slept"'], 'SELECT 1 AS one', 'SELECT 2 AS two']);
+  const [slow, a, b] = ps;
+  const { ctx, page, errors, para, finished, status: waitStatus } = await open(nb.id);
   await page.getByTestId('run-all').click();
   const status = page.getByTestId('run-status');
-  await para(slow).and(page.locator('[data-status="RUNNING"]')).waitFor({ timeout: 60000 });
+  await waitStatus(slow, 'RUNNING', { timeout: 60000 });
   await status.filter({ hasText: /running paragraph 1 · 2 pending/ }).waitFor();
   assert.equal(await para(a).getAttribute('data-status'), 'PENDING');
   await para(a).getByTestId('elapsed').filter({ hasText: 'next' }).waitFor();
@@ -393,31 +364,10 @@ test('results come back after a server restart', async () => {
   assert.ok(chartNotebook, 'the chart test ran');
   const dir = server.dir;
   await server.stop();
-  const bin = process.env.LAKEBOOK_BIN || path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../bin/lakebook');
-  const proc = spawn(bin, ['serve', '--addr', '127.0.0.1:0', '--dir', dir], { env: { ...process.env, LAKEBOOK_TOKEN: server.token }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  proc.stderr.on('data', (d) => (stderr += d));
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('server did not restart: ' + stderr)), 60000);
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/(http:\/\/\S+\/\?token=\S+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-  });
-  const restarted = { url };
-  // the after() hook stops the restarted server
-  server.stop = async () => {
-    proc.kill('SIGTERM');
-    await new Promise((r) => (proc.exitCode !== null ? r() : proc.on('exit', r)));
-  };
+  server = await startServer({ dir }); // the after() hook stops it
   const { nb, ps } = chartNotebook;
   const [all, direct] = ps;
-  const { ctx, page, errors, para } = await open(nb.id, { base: restarted });
+  const { ctx, page, errors, para } = await open(nb.id);
   await para(all).getByTestId('restored').waitFor();
   assert.equal(await para(all).getAttribute('data-status'), 'FINISHED');
   const option = await chartOf(para(all), 'bar');

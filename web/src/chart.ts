@@ -168,11 +168,6 @@ export function chartProblem(c: ChartSpec): string | null {
   return null;
 }
 
-/** valueName is how the server names an aggregated value column: avg(delay). */
-export function valueName(v: { column: string; agg: Agg }): string {
-  return `${v.agg}(${v.column})`;
-}
-
 const num = (v: unknown): number | null => {
   if (typeof v === 'number') return Number.isFinite(v) ? v : null;
   if (typeof v === 'string' && v.trim() !== '') {

@@ -256,8 +256,23 @@ export class NotebookApp {
     );
   }
 
+  /** live waits until requests can be sent: a Run clicked while the socket reconnects runs
+   * once it is back (as Jupyter queues executions while its kernel reconnects) instead of being
+   * dropped. It resolves false when the notebook was closed meanwhile. */
+  private async live(): Promise<boolean> {
+    if (this.conn.connected) return true;
+    toast('Not connected: it runs once the connection is back', 'info');
+    try {
+      await this.conn.whenLive();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** run sends the paragraph's pending edits, waits for their acks, then runs it. */
   private async run(id: string): Promise<void> {
+    if (!(await this.live())) return;
     const v = this.views.get(id);
     if (!v) return;
     if (!(await v.sync.settle())) {
@@ -273,6 +288,7 @@ export class NotebookApp {
 
   /** runAll runs every paragraph, or only those above `until`. */
   private async runAll(until?: string): Promise<void> {
+    if (!(await this.live())) return;
     const results = await Promise.all([...this.views.values()].map((v) => v.sync.settle()));
     if (results.some((ok) => !ok)) {
       toast(this.conn.connected ? 'Not run: some paragraphs have unsaved changes' : 'Not run: not connected');

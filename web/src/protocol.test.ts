@@ -143,6 +143,37 @@ describe('Connection', () => {
     assert.equal(h.timers[2]!.ms, 100, 'backoff resets after a good connection');
   });
 
+  test('whenLive waits for the snapshot after a reconnect, and fails when closed for good', async () => {
+    const h = harness();
+    h.conn.start();
+    h.sockets[0]!.open();
+    let live = false;
+    const first = h.conn.whenLive().then(() => (live = true));
+    await Promise.resolve();
+    assert.equal(live, false, 'not live before the snapshot');
+    h.sockets[0]!.push(snap);
+    await first;
+    await h.conn.whenLive(); // at once while connected
+
+    h.sockets[0]!.drop();
+    let runs = 0;
+    const afterDrop = h.conn.whenLive().then(() => runs++);
+    h.timers[0]!.fn();
+    h.sockets[1]!.open();
+    await Promise.resolve();
+    assert.equal(runs, 0, 'the socket is open but the snapshot has not come');
+    h.sockets[1]!.push(snap);
+    await afterDrop;
+    assert.equal(runs, 1);
+    assert.equal(h.conn.connected, true, 'requests can be sent when it resolves');
+
+    h.sockets[1]!.drop();
+    const closed = h.conn.whenLive();
+    h.conn.stop();
+    await assert.rejects(closed, { code: DISCONNECTED });
+    await assert.rejects(h.conn.whenLive(), { code: DISCONNECTED }, 'closed for good');
+  });
+
   test('closed stops reconnecting', () => {
     const h = harness();
     h.conn.start();

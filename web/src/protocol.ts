@@ -162,6 +162,8 @@ export class Connection {
   private timer: unknown = null;
   private stopped = false;
   private live = false;
+  /** Callers of whenLive waiting for the next snapshot. */
+  private liveWaiters: { resolve(): void; reject(e: RequestError): void }[] = [];
   state: ConnState = 'connecting';
   private readonly o: Required<Omit<ConnectionOptions, 'onDisconnect' | 'onServerError'>> &
     Pick<ConnectionOptions, 'onDisconnect' | 'onServerError'>;
@@ -198,12 +200,25 @@ export class Connection {
     }
     this.live = false;
     this.pending.failAll(new RequestError(DISCONNECTED, 'connection closed'));
+    const waiters = this.liveWaiters;
+    this.liveWaiters = [];
+    for (const w of waiters) w.reject(new RequestError(DISCONNECTED, 'connection closed'));
     this.setState(state);
   }
 
   /** connected reports whether requests can be sent now. */
   get connected(): boolean {
     return this.live && this.sock !== null && this.sock.readyState === OPEN;
+  }
+
+  /** whenLive resolves when requests can be sent: at once when connected, else once the
+   * snapshot after the reconnect has been handled. It rejects when the connection is closed for
+   * good (the notebook was deleted), so an action taken while the socket is down waits for it
+   * instead of being dropped. */
+  whenLive(): Promise<void> {
+    if (this.connected) return Promise.resolve();
+    if (this.stopped) return Promise.reject(new RequestError(DISCONNECTED, 'connection closed'));
+    return new Promise((resolve, reject) => this.liveWaiters.push({ resolve, reject }));
   }
 
   /** request sends op and resolves with the ack's fields, or rejects with a RequestError. */
@@ -276,7 +291,12 @@ export class Connection {
       this.attempt = 0;
     }
     this.o.onEvent(ev);
-    if (ev.type === 'notebook') this.setState('connected');
+    if (ev.type === 'notebook') {
+      this.setState('connected');
+      const waiters = this.liveWaiters;
+      this.liveWaiters = [];
+      for (const w of waiters) w.resolve();
+    }
     if (ev.type === 'closed') this.stop('closed');
   }
 
