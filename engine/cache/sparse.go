@@ -32,8 +32,10 @@ type sparseState struct {
 }
 
 // rangeConcurrency bounds the ranged reads of one sparse fill (Fetch already runs
-// Options.Concurrency fills at once).
-const rangeConcurrency = 4
+// Options.Concurrency fills at once). A ranged GET to a loopback S3 server takes 5-10 ms
+// whatever its size up to a few hundred kilobytes (measured with versitygw), so more at once
+// should beat fewer; measured, 16 against 4 was within the noise of cold TPC-H SF1 runs.
+const rangeConcurrency = 16
 
 // sparseEntry is the part of an entry only sparse entries have.
 type sparseEntry struct {
