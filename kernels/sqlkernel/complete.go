@@ -19,7 +19,8 @@ var keywords = strings.Fields(`select from where group by order having limit off
 	pivot unpivot exists cast try_cast interval date timestamp varchar integer bigint double boolean`)
 
 // completeTimeout bounds a completion: it waits for a running query of the session, and a
-// completion that comes late is worse than none.
+// completion that comes late is worse than none. One that cannot get the names in time uses
+// those the last completion got: tables made since are missing, which beats offering nothing.
 const completeTimeout = 300 * time.Millisecond
 
 // Complete proposes table, column, function and keyword names for the identifier before pos.
@@ -30,8 +31,15 @@ func (k *Kernel) Complete(ctx context.Context, code string, pos int) (notebooks.
 	ctx, cancel := context.WithTimeout(ctx, completeTimeout)
 	defer cancel()
 	names, err := k.s.Names(ctx)
-	if err != nil {
-		return out, nil // no names while a long query runs: keywords would only mislead after a dot
+	k.mu.Lock()
+	if err == nil {
+		k.names = names
+	} else {
+		names = k.names
+	}
+	k.mu.Unlock()
+	if names == nil {
+		return out, nil // no names yet while a long query runs: keywords would only mislead after a dot
 	}
 	lower := strings.ToLower(prefix)
 	match := func(s string) bool { return strings.HasPrefix(strings.ToLower(s), lower) }

@@ -3,6 +3,7 @@ package sqlkernel_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/lakebook/lakebook/notebooks"
 )
@@ -52,5 +53,30 @@ func TestComplete(t *testing.T) {
 				t.Errorf("%q: unexpected %q", tt.code, l)
 			}
 		}
+	}
+}
+
+// TestCompleteWhileAQueryRuns: a completion made while the notebook's query runs (or the machine
+// is too busy to answer in time) offers the names the last completion saw.
+func TestCompleteWhileAQueryRuns(t *testing.T) {
+	k, _ := newKernel(t)
+	ctx := context.Background()
+	if err := k.Run(ctx, "create temp table flights as select 'ORD' as origin", func(notebooks.Output) {}); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := k.Complete(ctx, "select * from fl", 16); labels(c)["flights"] != "table" {
+		t.Fatalf("before: %v", labels(c))
+	}
+	qctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- k.Run(qctx, "select count(*) from range(1000000000000)", func(notebooks.Output) {}) }()
+	defer func() { cancel(); <-done }()
+	time.Sleep(200 * time.Millisecond) // the query holds the session
+	c, err := k.Complete(ctx, "select ori", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if labels(c)["origin"] != "column" {
+		t.Errorf("while a query runs: %v, want the column from the last completion", labels(c))
 	}
 }

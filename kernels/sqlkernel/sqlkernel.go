@@ -23,8 +23,9 @@ const MaxResults = 128
 type Kernel struct {
 	s *engine.Session
 
-	mu  sync.Mutex
-	ids []string // pageable results, oldest first
+	mu    sync.Mutex
+	ids   []string      // pageable results, oldest first
+	names *engine.Names // the names the last completion saw, for one made while a query runs
 }
 
 // New opens a kernel with its own session on e.
