@@ -348,15 +348,13 @@ func (s *Session) plan(ctx context.Context, stmt string, tables []*catalog.Table
 // what the statement reads, only the ranges of those columns (pqrange).
 func (s *Session) objects(ctx context.Context, store *objstore.Store, t *catalog.Table, files []crawl.File, cols prune.Columns, rs *runState) ([]cache.Object, error) {
 	objs := make([]cache.Object, len(files))
-	footers := make([]int64, len(files))
 	for i, f := range files {
 		objs[i] = cache.Object{Key: f.Key, Size: f.Size, ETag: f.ETag, Name: f.Key}
-		footers[i] = f.Footer
 	}
 	if cols.All || t.Format != crawl.FormatParquet {
 		return objs, nil
 	}
-	layouts, fetched, err := s.e.layoutsOf(ctx, store, objs, footers)
+	layouts, fetched, err := s.e.layoutsOf(ctx, store, objs, files)
 	rs.stats.BytesFetched += fetched
 	if err != nil {
 		return nil, err
@@ -375,20 +373,24 @@ func (s *Session) objects(ctx context.Context, store *objstore.Store, t *catalog
 // most footers fit; a larger one takes a second read of its exact size.
 const footerGuess = objstore.DefaultTail
 
-// layoutsOf returns the layouts of Parquet objects, reading the footers it does not know yet
-// (footers[i] is the size of objs[i]'s, 0 if unknown) from sparse copies of the objects' tails,
-// and keeps them; and the bytes it fetched. A nil layout means the object is fetched whole: its
-// footer does not parse, and DuckDB will say what is wrong with it.
-func (e *Engine) layoutsOf(ctx context.Context, store *objstore.Store, objs []cache.Object, footers []int64) (layouts []*pqrange.Layout, fetched int64, err error) {
+// layoutsOf returns the layouts of Parquet objects (objs[i] is files[i]): as the catalog keeps
+// them, else read from sparse copies of the objects' tails (the footer's size when the catalog
+// knows it), and kept; and the bytes it fetched. A nil layout means the object is fetched whole:
+// its footer does not parse, and DuckDB will say what is wrong with it.
+func (e *Engine) layoutsOf(ctx context.Context, store *objstore.Store, objs []cache.Object, files []crawl.File) (layouts []*pqrange.Layout, fetched int64, err error) {
 	layouts = make([]*pqrange.Layout, len(objs))
 	tails := make([]int64, len(objs)) // bytes of tail to read
 	var todo []int
 	for i, o := range objs {
+		if l := files[i].Layout; l != nil {
+			layouts[i] = l
+			continue
+		}
 		if l, ok := e.layouts.Load(layoutKey(store, o)); ok {
 			layouts[i] = l.(*pqrange.Layout)
 			continue
 		}
-		tails[i] = min(o.Size, cmp.Or(footers[i], footerGuess))
+		tails[i] = min(o.Size, cmp.Or(files[i].Footer, footerGuess))
 		todo = append(todo, i)
 	}
 	for round := 0; len(todo) > 0 && round < 2; round++ {

@@ -436,9 +436,14 @@ func TestLakeFetchesColumns(t *testing.T) {
 		return st
 	}
 
+	if tbl.Files[0].Layout == nil {
+		t.Fatal("the crawl kept no layout")
+	}
 	if st := check("SELECT sum(small) FROM %s"); st.BytesFetched == 0 || st.BytesFetched > total/10 {
 		t.Fatalf("sum(small): fetched %d of %d bytes", st.BytesFetched, total)
 	}
+	// The catalog's layout served: no footer was read first.
+	e.layouts.Range(func(k, _ any) bool { t.Fatalf("footer read for %v", k); return false })
 	if st := check("SELECT sum(small) FROM %s WHERE small = 3"); st.BytesFetched != 0 || st.CacheHits != 1 {
 		t.Fatalf("again: %+v, want no fetch", st)
 	}

@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	"github.com/lakebook/lakebook/engine/objstore"
+	"github.com/lakebook/lakebook/engine/pqrange"
 )
 
 // Formats.
@@ -48,15 +49,18 @@ type ColumnStats struct {
 
 // File is one data file of a table.
 type File struct {
-	Key       string                 `json:"key"` // relative to the store root
-	Size      int64                  `json:"size"`
-	ETag      string                 `json:"etag"`
-	Partition map[string]string      `json:"partition,omitempty"` // raw (unescaped) values
-	Rows      int64                  `json:"rows"`                // -1 when unknown (CSV/JSON larger than the sample)
-	RowGroups int                    `json:"row_groups,omitempty"`
-	Footer    int64                  `json:"footer,omitempty"` // Parquet: bytes of the footer and its trailer at the end
-	Columns   []Column               `json:"columns"`          // this file's own schema
-	Stats     map[string]ColumnStats `json:"stats,omitempty"`
+	Key       string            `json:"key"` // relative to the store root
+	Size      int64             `json:"size"`
+	ETag      string            `json:"etag"`
+	Partition map[string]string `json:"partition,omitempty"` // raw (unescaped) values
+	Rows      int64             `json:"rows"`                // -1 when unknown (CSV/JSON larger than the sample)
+	RowGroups int               `json:"row_groups,omitempty"`
+	Footer    int64             `json:"footer,omitempty"` // Parquet: bytes of the footer and its trailer at the end
+	// Layout is where a Parquet file keeps its columns, so a query fetches their chunks without
+	// reading the footer first; absent for files with more than MaxLayoutRanges ranges.
+	Layout  *pqrange.Layout        `json:"layout,omitempty"`
+	Columns []Column               `json:"columns"` // this file's own schema
+	Stats   map[string]ColumnStats `json:"stats,omitempty"`
 }
 
 // Table is what a crawl found under a prefix.

@@ -122,6 +122,13 @@ func TestCrawlParquet(t *testing.T) {
 		if f.Key != "sales/month=2024-01/part-0.parquet" || f.Partition["month"] != "2024-01" || f.RowGroups != 2 {
 			t.Fatalf("file %+v", f)
 		}
+		// The layout: the footer at the end, two chunks (row groups) per column, in the file.
+		if l := f.Layout; l == nil || l.Footer.Len != f.Footer || l.Footer.End() != f.Size || len(l.Cols["amount"]) < 2 {
+			t.Fatalf("layout %+v (footer %d, size %d)", l, f.Footer, f.Size)
+		}
+		if rs := f.Layout.Ranges([]string{"id"}); len(rs) < 2 || rs[len(rs)-1].End() != f.Size {
+			t.Fatalf("ranges of id: %v", rs)
+		}
 		if id := f.Stats["id"]; !id.HasMinMax || id.Min != "0" || id.Max != "19999" || id.NullCount != 0 {
 			t.Fatalf("id stats %+v", id)
 		}

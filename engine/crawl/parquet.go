@@ -18,7 +18,13 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/schema"
 
 	"github.com/lakebook/lakebook/engine/objstore"
+	"github.com/lakebook/lakebook/engine/pqrange"
 )
+
+// MaxLayoutRanges bounds the ranges of a layout the catalog keeps per file (a few kilobytes of
+// JSON), so that files of thousands of columns or row groups do not swell the catalog; a query
+// reads their footers instead.
+const MaxLayoutRanges = 512
 
 // ErrNotParquet is returned (wrapped) for a file that is not Parquet.
 var ErrNotParquet = errors.New("not a parquet file")
@@ -47,6 +53,9 @@ func readParquet(ctx context.Context, store *objstore.Store, f *File) error {
 	}
 	md := pr.MetaData()
 	f.Footer = int64(md.Size()) + 8
+	if l, err := pqrange.FromMetadata(md, f.Size); err == nil && l.Len() <= MaxLayoutRanges {
+		f.Layout = l
+	}
 	f.Rows = md.NumRows
 	f.RowGroups = md.NumRowGroups()
 

@@ -2,11 +2,29 @@ package objstore
 
 import (
 	"cmp"
+	"encoding/json"
+	"fmt"
 	"slices"
+	"strconv"
 )
 
 // Range is a span of an object's bytes.
 type Range struct{ Off, Len int64 }
+
+// MarshalJSON writes a range as [off, len], compact in catalogs that hold many.
+func (r Range) MarshalJSON() ([]byte, error) {
+	return []byte("[" + strconv.FormatInt(r.Off, 10) + "," + strconv.FormatInt(r.Len, 10) + "]"), nil
+}
+
+// UnmarshalJSON reads [off, len].
+func (r *Range) UnmarshalJSON(b []byte) error {
+	var v []int64
+	if err := json.Unmarshal(b, &v); err != nil || len(v) != 2 {
+		return fmt.Errorf("range: want [offset, length], got %.40s", b)
+	}
+	r.Off, r.Len = v[0], v[1]
+	return nil
+}
 
 // End is the offset just past the range.
 func (r Range) End() int64 { return r.Off + r.Len }

@@ -1,6 +1,7 @@
 package objstore_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 
@@ -25,5 +26,23 @@ func TestMergeRanges(t *testing.T) {
 				t.Errorf("Merge(%v) = %v, want %v", tc.in, got, tc.want)
 			}
 		})
+	}
+}
+
+func TestRangeJSON(t *testing.T) {
+	in := []objstore.Range{{Off: 4, Len: 100}, {Off: 1 << 40, Len: 7}}
+	b, err := json.Marshal(in)
+	if err != nil || string(b) != "[[4,100],[1099511627776,7]]" {
+		t.Fatalf("Marshal: %s, %v", b, err)
+	}
+	var out []objstore.Range
+	if err := json.Unmarshal(b, &out); err != nil || fmt.Sprint(out) != fmt.Sprint(in) {
+		t.Fatalf("Unmarshal: %v, %v", out, err)
+	}
+	for _, bad := range []string{`[1]`, `{"Off":1}`, `[1,"x"]`, `[1,2,3]`} {
+		var r objstore.Range
+		if err := json.Unmarshal([]byte(bad), &r); err == nil {
+			t.Errorf("Unmarshal(%s) = %v, want an error", bad, r)
+		}
 	}
 }

@@ -32,12 +32,12 @@ func (e *ShortTailError) Error() string {
 	return fmt.Sprintf("pqrange: the footer needs the last %d bytes", e.Need)
 }
 
-// Layout is where the footer and each column's bytes lie in one Parquet file.
+// Layout is where the footer and each column's bytes lie in one Parquet file. It is kept in
+// the catalog as JSON, so that a query need not read the footer first.
 type Layout struct {
-	size   int64
-	footer objstore.Range
-	cols   map[string][]objstore.Range // by lower-cased top-level column name
-	whole  bool                        // a structure whose end is unknown: read the whole file
+	Footer objstore.Range              `json:"footer"`          // the footer and its 8-byte trailer
+	Cols   map[string][]objstore.Range `json:"cols"`            // by lower-cased top-level column name
+	Whole  bool                        `json:"whole,omitempty"` // a structure of unknown end: read the whole file
 }
 
 // Parse reads the layout from tail, the last len(tail) bytes of a Parquet file of size bytes.
@@ -65,14 +65,20 @@ func Parse(tail []byte, size int64) (*Layout, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: footer: %v", ErrNotParquet, err)
 	}
-	l := &Layout{size: size, footer: objstore.Range{Off: size - need, Len: need}, cols: map[string][]objstore.Range{}}
+	return FromMetadata(md, size)
+}
+
+// FromMetadata returns the layout of a Parquet file of size bytes whose footer is md.
+func FromMetadata(md *metadata.FileMetaData, size int64) (*Layout, error) {
+	need := int64(md.Size()) + 8
+	l := &Layout{Footer: objstore.Range{Off: size - need, Len: need}, Cols: map[string][]objstore.Range{}}
 	add := func(name string, off, n int64) {
 		if off < 4 || n <= 0 || off+n > size-need {
 			// Out of the data area: a writer's bug or a lie; only the whole file is safe.
-			l.whole = true
+			l.Whole = true
 			return
 		}
-		l.cols[name] = append(l.cols[name], objstore.Range{Off: off, Len: n})
+		l.Cols[name] = append(l.Cols[name], objstore.Range{Off: off, Len: n})
 	}
 	for i := range md.NumRowGroups() {
 		rg := md.RowGroup(i)
@@ -98,7 +104,7 @@ func Parse(tail []byte, size int64) (*Layout, error) {
 			add(name, start, cc.TotalCompressedSize())
 			if off := cc.BloomFilterOffset(); off > 0 {
 				if cc.BloomFilterLength() <= 0 {
-					l.whole = true // a bloom filter of unknown length
+					l.Whole = true // a bloom filter of unknown length
 				} else {
 					add(name, off, int64(cc.BloomFilterLength()))
 				}
@@ -113,21 +119,27 @@ func Parse(tail []byte, size int64) (*Layout, error) {
 	return l, nil
 }
 
-// Footer is the range of the footer and its 8-byte trailer.
-func (l *Layout) Footer() objstore.Range { return l.footer }
-
 // Ranges returns the ranges a scan of the named top-level columns reads: the footer and every
 // range of those columns, sorted, with overlapping ranges and gaps up to MergeGap merged, and
 // the file's leading magic. Names are matched without regard to case, as DuckDB binds them;
 // names the file lacks are ignored (partition keys, columns of other files). nil means the
 // whole file: the layout has a structure it cannot bound.
 func (l *Layout) Ranges(columns []string) []objstore.Range {
-	if l.whole {
+	if l.Whole {
 		return nil
 	}
-	rs := []objstore.Range{{Off: 0, Len: 4}, l.footer}
+	rs := []objstore.Range{{Off: 0, Len: 4}, l.Footer}
 	for _, c := range columns {
-		rs = append(rs, l.cols[strings.ToLower(c)]...)
+		rs = append(rs, l.Cols[strings.ToLower(c)]...)
 	}
 	return objstore.MergeRanges(rs, MergeGap)
+}
+
+// Len is the number of ranges the layout holds, a measure of its size in the catalog.
+func (l *Layout) Len() int {
+	n := 1
+	for _, rs := range l.Cols {
+		n += len(rs)
+	}
+	return n
 }
