@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/lakebook/lakebook/notebooks"
@@ -65,7 +66,7 @@ func (ss *session) keep(ctx context.Context, r *run) {
 	os.Remove(base + ".parquet")
 	if keeper, ok := k.(ResultKeeper); ok && kr.Run.Status == StatusFinished {
 		for _, o := range kr.Run.Outputs {
-			if o.Type != notebooks.OutputTable || o.ResultID == "" || o.RowCount == nil || *o.RowCount > maxKeptRows {
+			if !keepsTable(o) {
 				continue
 			}
 			if err := ss.save(ctx, keeper, o.ResultID, base+".parquet"); err != nil {
@@ -87,6 +88,18 @@ func (ss *session) keep(ctx context.Context, r *run) {
 	if err != nil {
 		ss.srv.log.Warn("keep result", slog.String("paragraph", r.pid), slog.Any("err", err))
 	}
+}
+
+// keepsTable reports whether keeping a run saves o's table.
+func keepsTable(o notebooks.Output) bool {
+	return o.Type == notebooks.OutputTable && o.ResultID != "" && o.RowCount != nil && *o.RowCount <= maxKeptRows
+}
+
+// savesTable reports whether keeping r saves a table.
+func (ss *session) savesTable(r *run) bool {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return r.view.Status == StatusFinished && slices.ContainsFunc(r.view.Outputs, keepsTable)
 }
 
 // saveTries bounds how often a save that gave way to requests (EUnavailable) is tried again.

