@@ -74,6 +74,10 @@ func TestLakeTables(t *testing.T) {
 		}
 		tbl, _ := e.Catalog().Table("sales")
 		total := tbl.Bytes()
+		// Completion sees the catalog table, with its partition key, before any query used it.
+		if names, err := s.Names(context.Background()); err != nil || fmt.Sprint(names.Tables["sales"]) != "[id day amount month]" {
+			t.Fatalf("names of sales: %v, %v", names.Tables["sales"], err)
+		}
 
 		// A partition predicate: one file of seven is fetched.
 		n, st := scalar(t, s, "SELECT count(*) FROM sales WHERE month = 3")

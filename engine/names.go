@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 )
 
 // Names is what a session can refer to by name, for completion: tables and views (its own temp
@@ -34,6 +35,18 @@ func (s *Session) Names(ctx context.Context) (*Names, error) {
 		n.Tables[t] = append(n.Tables[t], c)
 	}
 	rows.Close()
+	// Catalog tables are views only while a statement uses them: their columns come from the
+	// catalog (a DuckDB table of the same name wins, as it does in a query that names it).
+	if s.e.cat != nil {
+		for _, t := range s.e.cat.Tables() {
+			if _, ok := n.Tables[t.Name]; ok {
+				continue
+			}
+			for _, c := range slices.Concat(t.Columns, t.PartitionKeys) {
+				n.Tables[t.Name] = append(n.Tables[t.Name], c.Name)
+			}
+		}
+	}
 	rows, err = s.conn.QueryContext(ctx, `select distinct function_name from duckdb_functions()
 		where function_type in ('scalar', 'aggregate', 'table', 'macro', 'table_macro')
 		and function_name not like '\_\_%' escape '\' and function_name similar to '[a-z_0-9]+' order by 1`)

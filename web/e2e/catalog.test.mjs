@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, launchBrowser, typeInto, shot, newNotebook, newPage, openNotebook, paragraphs } from './harness.mjs';
+import { startServer, launchBrowser, typeInto, shot, newNotebook, newPage, openNotebook, paragraphs, tabCompletes } from './harness.mjs';
 
 let server, browser;
 before(async () => {
@@ -70,6 +70,11 @@ test('crawl a partitioned folder, insert its names, query it with pruning, drop 
   await row.getByTestId('table-toggle').click();
   await detail.waitFor();
   await shot(page, 'catalog-panel');
+
+  // Tab completion offers the catalog table before any query has used it.
+  await typeInto(para(query), 'SELECT count(*) FROM par');
+  await tabCompletes(page, 'parts');
+  await page.keyboard.press('Escape');
 
   // Names go in at the cursor of the paragraph being edited.
   const content = para(query).locator('.cm-content');
