@@ -160,24 +160,28 @@ func (r *ObjectReader) Seek(offset int64, whence int) (int64, error) {
 
 // ReadRange reads up to n bytes at off in one ranged GET (n<0: to the end).
 func (s *Store) ReadRange(ctx context.Context, key string, off, n int64) ([]byte, error) {
-	rr, err := s.bucket.NewRangeReader(ctx, key, off, n, nil)
-	if err != nil {
-		return nil, wrap("read", s.where(key), err)
-	}
-	defer rr.Close()
-	b, err := io.ReadAll(rr)
-	s.rangeRequests.Add(1)
-	s.rangeBytes.Add(int64(len(b)))
-	if err != nil {
-		return b, wrap("read", s.where(key), err)
-	}
-	return b, nil
+	return s.readRange(ctx, key, off, n, "")
 }
 
 // ReadRangeIf reads exactly n bytes at off in one ranged GET of the version of key whose ETag is
 // etag. On S3 the request carries If-Match, so a changed object fails with ErrChanged instead of
 // mixing bytes of two versions in one copy; fewer bytes than n fail with ErrSizeMismatch.
 func (s *Store) ReadRangeIf(ctx context.Context, key string, off, n int64, etag string) ([]byte, error) {
+	b, err := s.readRange(ctx, key, off, n, etag)
+	if err != nil {
+		return nil, err
+	}
+	// A body cut short by the network is an error of the read (io.ErrUnexpectedEOF from the
+	// HTTP client); one that ends early without error is an object shorter than listed.
+	if int64(len(b)) != n {
+		return nil, fmt.Errorf("objstore: read %s: got %d bytes at %d, want %d: %w", s.where(key), len(b), off, n, ErrSizeMismatch)
+	}
+	return b, nil
+}
+
+// readRange is one ranged GET of up to n bytes at off (n<0: to the end), of the version whose
+// ETag is etag when etag is set (S3 only); on a failed read it returns what it got.
+func (s *Store) readRange(ctx context.Context, key string, off, n int64, etag string) ([]byte, error) {
 	where := s.where(key)
 	var opts *blob.ReaderOptions
 	if s.scheme == "s3" && etag != "" {
@@ -197,18 +201,15 @@ func (s *Store) ReadRangeIf(ctx context.Context, key string, off, n int64, etag 
 		return nil, wrap("read", where, err)
 	}
 	defer rr.Close()
-	// A body cut short by the network is an error of the read (io.ErrUnexpectedEOF from the
-	// HTTP client); one that ends early without error is an object shorter than listed.
 	var buf bytes.Buffer
-	buf.Grow(int(n))
+	if n > 0 {
+		buf.Grow(int(n))
+	}
 	got, err := io.Copy(&buf, rr)
 	s.rangeRequests.Add(1)
 	s.rangeBytes.Add(got)
-	switch {
-	case err != nil:
-		return nil, wrap("read", where, err)
-	case got != n:
-		return nil, fmt.Errorf("objstore: read %s: got %d bytes at %d, want %d: %w", where, got, off, n, ErrSizeMismatch)
+	if err != nil {
+		return buf.Bytes(), wrap("read", where, err)
 	}
 	return buf.Bytes(), nil
 }
