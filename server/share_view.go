@@ -82,7 +82,7 @@ func (v *shareViews) put(tok string, d *shareData) {
 	if v.data == nil {
 		v.data = map[string]*shareData{}
 	}
-	if len(v.data) >= maxCachedShares {
+	if _, ok := v.data[tok]; !ok && len(v.data) >= maxCachedShares {
 		for k := range v.data {
 			delete(v.data, k)
 			break
@@ -132,7 +132,7 @@ func (v *shareViews) live(ctx context.Context, s *Server, l shares.Link) (*share
 }
 
 func (v *shareViews) refresh(ctx context.Context, s *Server, l shares.Link, maxAge time.Duration) (*shareData, error) {
-	res, err, _ := v.group.Do(l.Token, func() (any, error) {
+	return v.load(l.Token, func() (*shareData, error) {
 		if d := v.cached(l.Token); d != nil && time.Since(d.AsOf) < maxAge {
 			return d, nil
 		}
@@ -145,15 +145,9 @@ func (v *shareViews) refresh(ctx context.Context, s *Server, l shares.Link, maxA
 				v.forget(l.Token) // the next viewer learns the chart is gone
 			}
 			s.log.Warn("live share", slog.Any("err", err))
-			return nil, err
 		}
-		v.put(l.Token, d)
-		return d, nil
+		return d, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return res.(*shareData), nil
 }
 
 // snapshot returns a snapshot link's frozen data, read from disk on first use.
@@ -161,12 +155,19 @@ func (v *shareViews) snapshot(s *Server, l shares.Link) (*shareData, error) {
 	if d := v.cached(l.Token); d != nil {
 		return d, nil
 	}
-	res, err, _ := v.group.Do(l.Token, func() (any, error) {
-		d, err := loadSnapshot(s.opts.Shares.DataDir(l.Token), l.Table || l.CSV)
+	return v.load(l.Token, func() (*shareData, error) {
+		return loadSnapshot(s.opts.Shares.DataDir(l.Token), l.Table || l.CSV)
+	})
+}
+
+// load runs get once for all concurrent callers of a link and caches what it returns.
+func (v *shareViews) load(tok string, get func() (*shareData, error)) (*shareData, error) {
+	res, err, _ := v.group.Do(tok, func() (any, error) {
+		d, err := get()
 		if err != nil {
 			return nil, err
 		}
-		v.put(l.Token, d)
+		v.put(tok, d)
 		return d, nil
 	})
 	if err != nil {
