@@ -98,37 +98,42 @@ func New(opts Options) *Server {
 	}
 	s.routes()
 	if opts.IdleTimeout > 0 {
-		go s.reapIdle(opts.IdleTimeout)
+		go s.every(min(opts.IdleTimeout/2, time.Minute), func() { s.reapIdle(opts.IdleTimeout) })
 	}
 	if opts.Shares != nil {
-		go s.flushShares()
+		go s.every(10*time.Second, s.flushShares)
 	}
 	return s
 }
 
-// reapIdle closes sessions nobody uses, so a long-running server does not keep a kernel process
-// and a database connection for every notebook ever opened.
-func (s *Server) reapIdle(timeout time.Duration) {
-	t := time.NewTicker(min(timeout/2, time.Minute))
+// every calls fn every d until the server closes.
+func (s *Server) every(d time.Duration, fn func()) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-s.stop:
 			return
 		case <-t.C:
+			fn()
 		}
-		s.mu.Lock()
-		var idle []string
-		for id, ss := range s.sessions {
-			if ss.idleSince(timeout) {
-				idle = append(idle, id)
-			}
+	}
+}
+
+// reapIdle closes sessions nobody uses, so a long-running server does not keep a kernel process
+// and a database connection for every notebook ever opened.
+func (s *Server) reapIdle(timeout time.Duration) {
+	s.mu.Lock()
+	var idle []string
+	for id, ss := range s.sessions {
+		if ss.idleSince(timeout) {
+			idle = append(idle, id)
 		}
-		s.mu.Unlock()
-		for _, id := range idle {
-			s.log.Info("closing idle notebook session", slog.String("notebook", id))
-			s.forget(id, "the notebook was idle")
-		}
+	}
+	s.mu.Unlock()
+	for _, id := range idle {
+		s.log.Info("closing idle notebook session", slog.String("notebook", id))
+		s.forget(id, "the notebook was idle")
 	}
 }
 
@@ -157,19 +162,10 @@ func (s *Server) Close() error {
 	return nil
 }
 
-// flushShares writes share links' view counts now and then, not on every view.
+// flushShares writes share links' view counts: now and then, not on every view.
 func (s *Server) flushShares() {
-	t := time.NewTicker(10 * time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-t.C:
-		}
-		if err := s.opts.Shares.Flush(); err != nil {
-			s.log.Warn("save share link views", slog.Any("err", err))
-		}
+	if err := s.opts.Shares.Flush(); err != nil {
+		s.log.Warn("save share link views", slog.Any("err", err))
 	}
 }
 
