@@ -182,19 +182,9 @@ func (c *Cache) scan() ([]foundFile, error) {
 				continue
 			}
 			root := filepath.Join(c.dir, p.Name(), h)
-			// A sparse entry's state file names the ranges its file holds; one that cannot
-			// be read, or does not match its file, takes the entry with it.
-			var sparse *sparseState
-			if st, err := readState(filepath.Join(root, haveName)); err == nil && len(st.Have) > 0 {
-				sparse = &st
-			} else if err == nil || !errors.Is(err, fs.ErrNotExist) {
-				if err := os.RemoveAll(root); err != nil {
-					return nil, err
-				}
-				continue
-			}
 			first := len(found)
 			var dirs []string
+			haveFile := false // the hash directory holds a sparse entry's state file
 			err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 				if err != nil {
 					return err
@@ -205,6 +195,10 @@ func (c *Cache) scan() ([]foundFile, error) {
 				}
 				if isPartial(d.Name()) {
 					return removeIfExists(path)
+				}
+				if d.Name() == haveName && filepath.Dir(path) == root {
+					haveFile = true
+					return nil
 				}
 				rel, err := filepath.Rel(c.dir, path)
 				if err != nil {
@@ -218,18 +212,24 @@ func (c *Cache) scan() ([]foundFile, error) {
 				if err != nil {
 					return err
 				}
-				found = append(found, foundFile{rel: rel, size: fi.Size(), mtime: fi.ModTime(), sparse: sparse})
+				found = append(found, foundFile{rel: rel, size: fi.Size(), mtime: fi.ModTime()})
 				return nil
 			})
 			if err != nil {
 				return nil, err
 			}
-			if sparse != nil && (len(found)-first != 1 || found[first].size != sparse.Size) {
-				found = found[:first]
-				if err := os.RemoveAll(root); err != nil {
-					return nil, err
+			if haveFile {
+				// A sparse entry's state file names the ranges its file holds; one that
+				// cannot be read, or does not match its one file, takes the entry with it.
+				st, err := readState(filepath.Join(root, haveName))
+				if err != nil || len(st.Have) == 0 || len(found)-first != 1 || found[first].size != st.Size {
+					found = found[:first]
+					if err := os.RemoveAll(root); err != nil {
+						return nil, err
+					}
+					continue
 				}
-				continue
+				found[first].sparse = &st
 			}
 			// Deepest first: directories emptied by a crash (or by the
 			// partial files just removed) go, up to the hash directory.
