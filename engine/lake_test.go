@@ -38,6 +38,18 @@ func location(s *objstore.Store, sub string) string {
 	return u.String()
 }
 
+// cacheFiles lists the paths of the files in e's cache whose names keep says.
+func cacheFiles(e *Engine, keep func(name string) bool) []string {
+	var out []string
+	filepath.WalkDir(e.opts.CacheDir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() && keep(d.Name()) {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
 func scalar(t testing.TB, s *Session, sql string) (any, notebooks.QueryStats) {
 	t.Helper()
 	r := mustQuery(t, s, sql)
@@ -360,14 +372,7 @@ func TestLakeStorageFailures(t *testing.T) {
 		if n, _ := e.cache.Usage(); n > 2 {
 			t.Fatalf("cache entries after a cancelled fetch: %d, want at most 2", n)
 		}
-		var partial []string
-		filepath.WalkDir(e.opts.CacheDir, func(path string, d os.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && strings.Contains(d.Name(), ".part") {
-				partial = append(partial, path)
-			}
-			return nil
-		})
-		if len(partial) > 0 {
+		if partial := cacheFiles(e, func(name string) bool { return strings.Contains(name, ".part") }); len(partial) > 0 {
 			t.Fatalf("partial downloads left: %v", partial)
 		}
 	})
@@ -458,14 +463,11 @@ func TestLakeFetchesColumns(t *testing.T) {
 
 	// Zero the copy's columns while its state still claims them, as if DuckDB had read a part
 	// lakebook did not fetch.
-	var copyPath string
-	filepath.WalkDir(e.opts.CacheDir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() && d.Name() == "part-0.parquet" {
-			copyPath = p
-		}
-		return nil
-	})
-	f, err := os.OpenFile(copyPath, os.O_WRONLY, 0)
+	copies := cacheFiles(e, func(name string) bool { return name == "part-0.parquet" })
+	if len(copies) != 1 {
+		t.Fatalf("cached copies %v, want one", copies)
+	}
+	f, err := os.OpenFile(copies[0], os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -494,12 +496,9 @@ func BenchmarkLakeWarm(b *testing.B) {
 	const q = "SELECT sum(amount) FROM %s WHERE day >= DATE '2024-03-01' AND month <= 4"
 	mustQuery(b, s, fmt.Sprintf(q, "sales"))
 	var files []string
-	filepath.WalkDir(e.opts.CacheDir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() && strings.HasSuffix(p, ".parquet") {
-			files = append(files, "'"+p+"'")
-		}
-		return nil
-	})
+	for _, p := range cacheFiles(e, func(name string) bool { return strings.HasSuffix(name, ".parquet") }) {
+		files = append(files, "'"+p+"'")
+	}
 	direct := fmt.Sprintf(q, "read_parquet(["+strings.Join(files, ", ")+"], hive_partitioning = true)")
 	for _, c := range []struct{ name, sql string }{{"catalog", fmt.Sprintf(q, "sales")}, {"read_parquet", direct}} {
 		b.Run(c.name, func(b *testing.B) {
