@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math/big"
 	"os"
-	"regexp"
 	"strings"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/lakebook/lakebook/engine/arrowipc"
+	"github.com/lakebook/lakebook/engine/catalog"
 	"github.com/lakebook/lakebook/notebooks"
 )
 
@@ -64,17 +64,13 @@ func (s *Session) QueryArrow(ctx context.Context, text string, maxRows int64) ([
 	return out, nil
 }
 
-// tableNameRE is what RegisterArrow accepts as a table name: a plain SQL identifier, so that
-// SQL paragraphs can write it without quotes.
-var tableNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
-
 // RegisterArrow makes the rows of an Arrow IPC stream the temp table name of this session,
 // replacing a table an earlier RegisterArrow made under that name. It refuses names that are
 // not plain identifiers, catalog tables, and tables or views the notebook made otherwise
 // (replacing those would lose the user's data). It returns the number of rows.
 func (s *Session) RegisterArrow(ctx context.Context, name string, data []byte) (int64, error) {
 	switch {
-	case !tableNameRE.MatchString(name):
+	case !catalog.PlainName(name): // so that SQL paragraphs can write it without quotes
 		return 0, notebooks.Errorf(notebooks.EInvalid,
 			"table name %q: use letters, digits and _ (not first), at most 63 characters", name)
 	case strings.HasPrefix(strings.ToLower(name), "__lakebook"):
@@ -166,14 +162,11 @@ func (s *Session) arrowToParquet(data []byte) (file string, rows int64, err erro
 	return file, rows, nil
 }
 
-// variableNameRE is what SetVariable accepts: getvariable('name') in SQL reads it.
-var variableNameRE = tableNameRE
-
 // SetVariable sets the DuckDB variable name of this session to v, passed as a SQL value (never
 // as SQL text). v is a bool, an integer, a float, a string, a time.Time, or a slice of one of
 // those (a LIST); nil unsets the variable.
 func (s *Session) SetVariable(ctx context.Context, name string, v any) error {
-	if !variableNameRE.MatchString(name) {
+	if !catalog.PlainName(name) {
 		return notebooks.Errorf(notebooks.EInvalid, "variable name %q: use letters, digits and _ (not first), at most 63 characters", name)
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -197,7 +190,7 @@ func (s *Session) SetVariable(ctx context.Context, name string, v any) error {
 // Variable returns the value of the DuckDB variable name as the driver reads it (int64,
 // float64, string, bool, time.Time, []any …), and whether it is set.
 func (s *Session) Variable(ctx context.Context, name string) (any, bool, error) {
-	if !variableNameRE.MatchString(name) {
+	if !catalog.PlainName(name) {
 		return nil, false, notebooks.Errorf(notebooks.EInvalid, "variable name %q: use letters, digits and _ (not first), at most 63 characters", name)
 	}
 	ctx, cancel := context.WithCancel(ctx)

@@ -150,9 +150,13 @@ func (c *Catalog) Len() int {
 
 var nameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
 
+// PlainName reports whether name is a SQL identifier that needs no quoting, up to 63 bytes: what
+// catalog tables, tables registered from Go and variables are named.
+func PlainName(name string) bool { return nameRE.MatchString(name) }
+
 // ValidateName checks a table name: a SQL identifier that needs no quoting, up to 63 bytes.
 func ValidateName(name string) error {
-	if !nameRE.MatchString(name) {
+	if !PlainName(name) {
 		return notebooks.Errorf(notebooks.EInvalid, "bad table name %q: use letters, digits and _, starting with a letter or _ (at most 63)", name)
 	}
 	return nil
